@@ -1,0 +1,213 @@
+package model
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/xclipfilter/xclipfilter/model/safetensors"
+)
+
+// weights finds each checkpoint tensor in the file that holds it (one model.safetensors, or the shards a
+// model.safetensors.index.json names), and remembers every problem so that a bad checkpoint is reported
+// in one error: all missing, unexpected and mis-shaped tensors at once.
+type weights struct {
+	source   string // what to name in errors
+	files    []*safetensors.File
+	where    map[string]*safetensors.File
+	used     map[string]bool
+	problems []string
+	params   int64
+	dtypes   map[string]int
+	backend  Backend
+}
+
+func newWeights(source string, files []*safetensors.File, b Backend) (*weights, error) {
+	w := &weights{source: source, files: files, where: map[string]*safetensors.File{}, used: map[string]bool{},
+		dtypes: map[string]int{}, backend: b}
+	for _, f := range files {
+		for _, name := range f.Names() {
+			if prev, dup := w.where[name]; dup {
+				return nil, fmt.Errorf("%s: tensor %q is in both %s and %s", source, name, prev.Name(), f.Name())
+			}
+			w.where[name] = f
+		}
+	}
+	return w, nil
+}
+
+func (w *weights) close() {
+	for _, f := range w.files {
+		_ = f.Close()
+	}
+}
+
+// get returns the named tensor as float32 after checking its shape; nil (and a recorded problem) when
+// it is missing, mis-shaped or of an unsupported dtype.
+func (w *weights) get(name string, shape ...int) []float32 {
+	w.used[name] = true
+	f, ok := w.where[name]
+	if !ok {
+		w.problems = append(w.problems, fmt.Sprintf("missing tensor %s %v", name, shape))
+		return nil
+	}
+	got, _ := f.Shape(name)
+	if !shapeEqual(got, shape) {
+		w.problems = append(w.problems, fmt.Sprintf("tensor %s has shape %v, want %v", name, got, shape))
+		return nil
+	}
+	data, _, err := f.Float32(name)
+	if err != nil {
+		w.problems = append(w.problems, err.Error())
+		return nil
+	}
+	w.params += int64(len(data))
+	w.dtypes[f.DType(name)]++
+	return data
+}
+
+// linear loads prefix.weight [n, k] and, when bias is set, prefix.bias [n].
+func (w *weights) linear(prefix string, n, k int, bias bool) Linear {
+	return w.fusedLinear([]string{prefix}, n, k, bias)
+}
+
+// fusedLinear loads several Linear layers over the same input and stacks them into one of n·len(prefixes)
+// outputs (q, k and v projections become one GEMM).
+func (w *weights) fusedLinear(prefixes []string, n, k int, bias bool) Linear {
+	wt := make([]float32, 0, len(prefixes)*n*k)
+	var bs []float32
+	ok := true
+	for _, p := range prefixes {
+		d := w.get(p+".weight", n, k)
+		ok = ok && d != nil
+		wt = append(wt, d...)
+		if bias {
+			d := w.get(p+".bias", n)
+			ok = ok && d != nil
+			bs = append(bs, d...)
+		}
+	}
+	if !ok {
+		return nil
+	}
+	return w.backend.NewLinear(wt, bs, n*len(prefixes), k)
+}
+
+func (w *weights) layerNorm(prefix string, dim int, eps float64) layerNorm {
+	return layerNorm{weight: w.get(prefix+".weight", dim), bias: w.get(prefix+".bias", dim), eps: eps}
+}
+
+// finish reports every problem seen, plus the tensors the file has and the model does not use.
+// Buffers that older exports carry (*.position_ids) are not weights and are ignored.
+func (w *weights) finish() error {
+	var unexpected []string
+	for name := range w.where {
+		if !w.used[name] && !strings.HasSuffix(name, ".position_ids") {
+			unexpected = append(unexpected, name)
+		}
+	}
+	sort.Strings(unexpected)
+	for _, u := range unexpected {
+		w.problems = append(w.problems, "unexpected tensor "+u)
+	}
+	if len(w.problems) == 0 {
+		return nil
+	}
+	const show = 40
+	list := w.problems
+	more := ""
+	if len(list) > show {
+		more = fmt.Sprintf("\n  ... and %d more", len(list)-show)
+		list = list[:show]
+	}
+	return fmt.Errorf("%s does not match the config: %d problem(s):\n  %s%s", w.source, len(w.problems), strings.Join(list, "\n  "), more)
+}
+
+// openWeights finds the checkpoint's weights in dir: model.safetensors, a sharded
+// model.safetensors.index.json, or weights_manifest.json (formula weights, generated in memory and parsed
+// as a safetensors buffer, so they take the same path as a file).
+func openWeights(dir string) (string, []*safetensors.File, error) {
+	single := filepath.Join(dir, "model.safetensors")
+	if _, err := os.Stat(single); err == nil {
+		f, err := safetensors.Open(single)
+		if err != nil {
+			return "", nil, err
+		}
+		return single, []*safetensors.File{f}, nil
+	}
+	index := filepath.Join(dir, "model.safetensors.index.json")
+	if _, err := os.Stat(index); err == nil {
+		files, err := openShards(dir, index)
+		return index, files, err
+	}
+	manifest := filepath.Join(dir, "weights_manifest.json")
+	if _, err := os.Stat(manifest); err == nil {
+		buf, err := FormulaSafetensors(manifest)
+		if err != nil {
+			return "", nil, err
+		}
+		f, err := safetensors.Parse(manifest, buf)
+		return manifest, []*safetensors.File{f}, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pytorch_model.bin")); err == nil {
+		return "", nil, fmt.Errorf("%s has only pytorch_model.bin (a pickle); xclipfilter reads model.safetensors: "+
+			"convert it once with transformers (model.save_pretrained(dir, safe_serialization=True))", dir)
+	}
+	return "", nil, fmt.Errorf("%s: no model.safetensors, model.safetensors.index.json or weights_manifest.json", dir)
+}
+
+func openShards(dir, index string) ([]*safetensors.File, error) {
+	data, err := os.ReadFile(index)
+	if err != nil {
+		return nil, err
+	}
+	var idx struct {
+		WeightMap map[string]string `json:"weight_map"`
+	}
+	if err := json.Unmarshal(data, &idx); err != nil {
+		return nil, fmt.Errorf("%s: malformed JSON: %w", index, err)
+	}
+	if len(idx.WeightMap) == 0 {
+		return nil, fmt.Errorf("%s: empty weight_map", index)
+	}
+	byFile := map[string][]string{}
+	for tensor, file := range idx.WeightMap {
+		if file == "" || filepath.Base(file) != file || file == ".." {
+			return nil, fmt.Errorf("%s: tensor %q maps to %q, which is not a file name in the checkpoint folder", index, tensor, file)
+		}
+		byFile[file] = append(byFile[file], tensor)
+	}
+	names := make([]string, 0, len(byFile))
+	for n := range byFile {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var files []*safetensors.File
+	for _, n := range names {
+		f, err := safetensors.Open(filepath.Join(dir, n))
+		if err != nil {
+			for _, g := range files {
+				_ = g.Close()
+			}
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("%s names shard %s, which is missing: %w", index, n, err)
+			}
+			return nil, err
+		}
+		files = append(files, f)
+		for _, t := range byFile[n] {
+			if !f.Has(t) {
+				for _, g := range files {
+					_ = g.Close()
+				}
+				return nil, fmt.Errorf("%s says tensor %q is in %s, but it is not", index, t, n)
+			}
+		}
+	}
+	return files, nil
+}
