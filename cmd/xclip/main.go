@@ -1,0 +1,101 @@
+// Command xclip runs X-CLIP checkpoints from the command line.
+//
+//	xclip info --model DIR
+//	xclip classify --model DIR --labels "a;b;c" [--template "a video of {}"] [--json] FRAME...
+//
+// classify reads FRAME image files (PNG or JPEG) as one window; with more or fewer files than the model's
+// num_frames, it samples them uniformly (the centres of num_frames equal segments).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `usage: xclip <command> [flags]
+
+commands:
+  info      describe a checkpoint (sizes, frames, parameters, dtype)
+  classify  classify one window of image files against labels
+
+Run "xclip <command> -h" for a command's flags.
+`
+
+// run is main without the process: tests call it.
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "xclip: internal error: %v\n", r)
+			code = 3
+		}
+	}()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "info":
+		err = runInfo(args[1:], stdout, stderr)
+	case "classify":
+		err = runClassify(args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "xclip: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "xclip %s: %v\n", args[0], err)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "xclip %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// usageError is a mistake in the command line (exit status 2).
+type usageError struct{ error }
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("xclip "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses flags anywhere among the arguments (Go's flag stops at the first non-flag), so
+// that "classify a.png b.png --json" works like "classify --json a.png b.png".
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		if args[0] == "--" {
+			return append(rest, args[1:]...), nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+}
