@@ -1,0 +1,315 @@
+// Package engine turns a stream of video frames into classified windows without ever making the
+// stream wait: it samples frames (every FrameInterval-th), keeps the last NumFrames of them, and every
+// WindowStride sampled frames hands a window to one inference goroutine. When that goroutine is still
+// busy, the window is skipped and counted, never queued: a live pipeline must not accumulate latency.
+//
+// The GStreamer element and the command line share it; the command line runs it Blocking, so that a
+// file is classified window by window without skips.
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/xclipfilter/xclipfilter/model"
+	"github.com/xclipfilter/xclipfilter/model/preprocess"
+)
+
+// Classifier is what the engine needs from the model; *model.Classifier is one.
+type Classifier interface {
+	NumFrames() int
+	EncodeLabels(labels []string) (*model.Tensor, error)
+	Pixels(frames []preprocess.Frame) ([]float32, error)
+	Classify(pixels []float32, labels *model.Tensor) ([]float32, error)
+}
+
+// ClockTimeNone marks a timestamp a frame does not have (GST_CLOCK_TIME_NONE).
+const ClockTimeNone int64 = -1
+
+// Frame is one sampled picture and its times (nanoseconds; ClockTimeNone when unknown). The engine
+// keeps the Frame until the windows that use it are done: the caller must not reuse its pixels.
+type Frame struct {
+	preprocess.Frame
+	PTS, Duration, RunningTime, StreamTime int64
+}
+
+// Result is one classified window.
+type Result struct {
+	Window   uint64   // windows started since Start, counting from 1 (skipped ones included)
+	Labels   []string // as given, in order
+	Logits   []float32
+	Scores   []float32 // softmax of Logits
+	TopLabel string
+	TopScore float32
+	// WindowStart and WindowEnd are the PTS of the first and last frame of the window; RunningTime and
+	// StreamTime are the last frame's.
+	WindowStart, WindowEnd, RunningTime, StreamTime int64
+	InferenceTime                                   time.Duration
+	WindowsSkipped                                  uint64 // since Start
+	// Final is set on the result delivered by Drain (end of stream).
+	Final bool
+	// Err is set when inference failed; the other fields but the times are then empty.
+	Err error
+}
+
+// Config sets the windowing.
+type Config struct {
+	// FrameInterval samples every Nth frame into the window (1: every frame).
+	FrameInterval int
+	// WindowStride is the number of sampled frames between two windows (NumFrames: no overlap).
+	WindowStride int
+	// Blocking makes Push wait for the inference goroutine instead of skipping a window (offline use).
+	Blocking bool
+}
+
+// Engine is safe for use from several goroutines, but Push, Reset and Drain are meant for one
+// streaming thread.
+type Engine struct {
+	c        Classifier
+	cfg      Config
+	onResult func(Result)
+	t        int // window length
+
+	labels atomic.Pointer[labelSet]
+
+	mu       sync.Mutex // guards the window state below
+	frames   []Frame    // the last t sampled frames, oldest first
+	seen     uint64     // frames offered since the last reset
+	fresh    int        // sampled frames since the last window was cut (or since reset)
+	started  bool       // a window has been cut since the last reset
+	sampled  uint64     // frames pushed since the last reset
+	covered  uint64     // value of sampled when the last window handed to inference was cut
+	epoch    uint64     // incremented by Reset: results of older epochs are dropped
+	windows  uint64
+	skipped  atomic.Uint64
+	busy     atomic.Bool
+	jobs     chan job
+	done     sync.WaitGroup // the inference goroutine
+	inflight sync.WaitGroup // windows handed over and not yet delivered
+	closed   bool
+}
+
+type labelSet struct {
+	names []string
+	feats *model.Tensor
+}
+
+type job struct {
+	frames []Frame
+	labels *labelSet
+	window uint64
+	epoch  uint64
+	final  bool
+}
+
+// New starts an engine for classifier c with initial labels, encoded before New returns so that bad
+// labels are an error here. onResult receives every result on the inference goroutine (or on the
+// goroutine calling Drain for the last one).
+func New(c Classifier, cfg Config, labels []string, onResult func(Result)) (*Engine, error) {
+	if cfg.FrameInterval < 1 {
+		return nil, fmt.Errorf("frame interval must be at least 1, got %d", cfg.FrameInterval)
+	}
+	if cfg.WindowStride < 1 {
+		return nil, fmt.Errorf("window stride must be at least 1, got %d", cfg.WindowStride)
+	}
+	e := &Engine{c: c, cfg: cfg, onResult: onResult, t: c.NumFrames(), jobs: make(chan job, 1)}
+	if err := e.setLabelsNow(labels); err != nil {
+		return nil, err
+	}
+	e.done.Add(1)
+	go e.work()
+	return e, nil
+}
+
+func (e *Engine) setLabelsNow(labels []string) error {
+	if len(labels) == 0 {
+		return errors.New("no labels")
+	}
+	feats, err := e.c.EncodeLabels(labels)
+	if err != nil {
+		return err
+	}
+	e.labels.Store(&labelSet{names: append([]string(nil), labels...), feats: feats})
+	return nil
+}
+
+// SetLabels encodes new labels on a goroutine of its own and switches to them when done: windows cut
+// after that use them. Label features are cached per text by the classifier, so switching back is
+// cheap. done, if not nil, receives the outcome.
+func (e *Engine) SetLabels(labels []string, done func(error)) {
+	labels = append([]string(nil), labels...)
+	go func() {
+		err := e.setLabelsNow(labels)
+		if done != nil {
+			done(err)
+		}
+	}()
+}
+
+// Labels returns the labels in use.
+func (e *Engine) Labels() []string { return append([]string(nil), e.labels.Load().names...) }
+
+// WantFrame counts one incoming frame and reports whether it is sampled (to be converted and Pushed).
+func (e *Engine) WantFrame() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := e.seen
+	e.seen++
+	return n%uint64(e.cfg.FrameInterval) == 0
+}
+
+// Push adds a sampled frame. It returns true when the frame completed a window (handed to inference
+// or skipped). It never waits for inference unless the engine is Blocking.
+func (e *Engine) Push(f Frame) bool {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return false
+	}
+	if len(e.frames) == e.t {
+		copy(e.frames, e.frames[1:])
+		e.frames = e.frames[:e.t-1]
+	}
+	e.frames = append(e.frames, f)
+	e.fresh++
+	e.sampled++
+	if len(e.frames) < e.t || (e.started && e.fresh < e.cfg.WindowStride) {
+		e.mu.Unlock()
+		return false
+	}
+	e.started = true
+	e.fresh = 0
+	e.windows++
+	j := job{frames: append([]Frame(nil), e.frames...), labels: e.labels.Load(), window: e.windows, epoch: e.epoch}
+	sampled := e.sampled
+	e.mu.Unlock()
+
+	if e.cfg.Blocking {
+		for !e.busy.CompareAndSwap(false, true) {
+			e.waitIdle()
+		}
+	} else if !e.busy.CompareAndSwap(false, true) {
+		e.skipped.Add(1)
+		return true
+	}
+	e.mu.Lock()
+	e.covered = sampled
+	e.mu.Unlock()
+	e.inflight.Add(1)
+	e.jobs <- j
+	return true
+}
+
+// waitIdle waits until the window in flight has been delivered.
+func (e *Engine) waitIdle() { e.inflight.Wait() }
+
+// Reset forgets the window being filled (flush, discontinuity, gap, caps change). A window already in
+// inference finishes, but its result is dropped: it belongs to the stream before the reset.
+func (e *Engine) Reset() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.frames = e.frames[:0]
+	e.seen, e.fresh, e.started, e.sampled, e.covered = 0, 0, false, 0, 0
+	e.epoch++
+}
+
+// Drain is for the end of the stream: it waits for the window in inference, then classifies the last
+// window if frames arrived since the last window handed to inference was cut (a partial window, or one
+// that was skipped; with fewer than NumFrames frames, they are sampled uniformly to fill it), and
+// delivers that result (Final set) before returning.
+func (e *Engine) Drain() {
+	e.waitIdle()
+	e.mu.Lock()
+	if e.closed || len(e.frames) == 0 || e.sampled == e.covered {
+		e.mu.Unlock()
+		return
+	}
+	frames := make([]Frame, e.t)
+	for i, k := range model.SampleUniform(len(e.frames), e.t) {
+		frames[i] = e.frames[k]
+	}
+	e.windows++
+	j := job{frames: frames, labels: e.labels.Load(), window: e.windows, epoch: e.epoch, final: true}
+	e.fresh, e.started, e.covered = 0, true, e.sampled
+	e.mu.Unlock()
+	e.deliver(e.run(j), j)
+}
+
+// Close stops the inference goroutine after the window in flight. Results still arriving are dropped.
+func (e *Engine) Close() {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return
+	}
+	e.closed = true
+	e.epoch++
+	e.mu.Unlock()
+	close(e.jobs)
+	e.done.Wait()
+}
+
+// Skipped is the number of windows skipped since New because inference was busy.
+func (e *Engine) Skipped() uint64 { return e.skipped.Load() }
+
+func (e *Engine) work() {
+	defer e.done.Done()
+	for j := range e.jobs {
+		r := e.run(j)
+		e.busy.Store(false)
+		e.deliver(r, j)
+		e.inflight.Done()
+	}
+}
+
+// deliver hands a result to onResult unless a Reset or Close made it stale.
+func (e *Engine) deliver(r Result, j job) {
+	e.mu.Lock()
+	stale := j.epoch != e.epoch
+	e.mu.Unlock()
+	if !stale && e.onResult != nil {
+		e.onResult(r)
+	}
+}
+
+// run classifies one window; a panic in the model becomes an error result.
+func (e *Engine) run(j job) (r Result) {
+	first, last := j.frames[0], j.frames[len(j.frames)-1]
+	r = Result{
+		Window: j.window, WindowStart: first.PTS, WindowEnd: last.PTS, RunningTime: last.RunningTime,
+		StreamTime: last.StreamTime, WindowsSkipped: e.skipped.Load(), Final: j.final,
+	}
+	start := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			r.Err = fmt.Errorf("internal error in inference: %v", p)
+		}
+		r.InferenceTime = time.Since(start)
+	}()
+	pics := make([]preprocess.Frame, len(j.frames))
+	for i, f := range j.frames {
+		pics[i] = f.Frame
+	}
+	pixels, err := e.c.Pixels(pics)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	logits, err := e.c.Classify(pixels, j.labels.feats)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	r.Labels, r.Logits, r.Scores = j.labels.names, logits, model.Softmax(logits)
+	best := 0
+	for i, s := range r.Scores {
+		if s > r.Scores[best] {
+			best = i
+		}
+	}
+	r.TopLabel, r.TopScore = r.Labels[best], r.Scores[best]
+	return r
+}
