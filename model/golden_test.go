@@ -54,7 +54,7 @@ func peerOutputs(t *testing.T, m *Model, g *safetensors.File, pixels []float32) 
 	out["vision_hidden_cls"] = concat(vt.vision.hiddenCLS)
 	out["vision_last_hidden_patch0"] = vt.vision.patch0
 
-	logits, textEmbeds, err := m.logits(video, text)
+	logits, textEmbeds, err := m.logits(video, text, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,8 @@ func peerOutputs(t *testing.T, m *Model, g *safetensors.File, pixels []float32) 
 
 	// The peer's second call: return_loss=True on the first two labels.
 	two := &Tensor{Shape: []int{2, p}, Data: text.Data[:2*p]}
-	lossLogits, err := m.Logits(video, two)
+	var gen []float32
+	lossLogits, _, err := m.logits(video, two, &gen)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func peerOutputs(t *testing.T, m *Model, g *safetensors.File, pixels []float32) 
 	}
 	out["loss_logits_per_video"] = lossLogits.Data
 	out["loss"] = []float32{loss}
-	out["prompts_generator_out"] = m.promptsGenerator.forward(m.backend, two.Data, 2, video.prompts, videos, video.patches)
+	out["prompts_generator_out"] = gen
 	return out
 }
 

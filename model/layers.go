@@ -7,49 +7,25 @@ import (
 
 // layerNorm is nn.LayerNorm over the last dimension.
 type layerNorm struct {
-	weight, bias []float32
-	eps          float64
+	weight, bias Mat // 1×D
+	eps          float32
 }
 
-// forward normalises rows of x (dim columns, row stride ldx) into y (row stride ldy); y may alias x.
-func (ln *layerNorm) forward(b Backend, y []float32, ldy int, x []float32, ldx, rows int) {
-	dim := len(ln.weight)
-	b.Parallel(rows, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			xr := x[r*ldx : r*ldx+dim]
-			yr := y[r*ldy : r*ldy+dim]
-			var mean float64
-			for _, v := range xr {
-				mean += float64(v)
-			}
-			mean /= float64(dim)
-			var variance float64
-			for _, v := range xr {
-				d := float64(v) - mean
-				variance += d * d
-			}
-			variance /= float64(dim)
-			inv := 1 / math.Sqrt(variance+ln.eps)
-			for i, v := range xr {
-				yr[i] = float32((float64(v)-mean)*inv)*ln.weight[i] + ln.bias[i]
-			}
-		}
-	})
-}
+func (ln *layerNorm) forward(b Backend, y, x Mat) { b.LayerNorm(y, x, ln.weight, ln.bias, ln.eps) }
 
-// activation returns the element-wise function a config's hidden_act names.
-func activation(name string) (func(float32) float32, error) {
+// activation maps a config's hidden_act to an Activation.
+func activation(name string) (Activation, error) {
 	switch name {
 	case "quick_gelu":
-		return quickGELU, nil
+		return ActQuickGELU, nil
 	case "gelu":
-		return gelu, nil
+		return ActGELU, nil
 	case "gelu_new", "gelu_pytorch_tanh":
-		return geluTanh, nil
+		return ActGELUTanh, nil
 	case "relu":
-		return relu, nil
+		return ActReLU, nil
 	}
-	return nil, fmt.Errorf("unsupported activation %q (want quick_gelu, gelu, gelu_new or relu)", name)
+	return ActNone, fmt.Errorf("unsupported activation %q (want quick_gelu, gelu, gelu_new or relu)", name)
 }
 
 // quickGELU is CLIP's x·σ(1.702x), the activation OpenAI trained with.
@@ -70,23 +46,6 @@ func geluTanh(x float32) float32 {
 
 func relu(x float32) float32 { return max(x, 0) }
 
-// applyAct applies act in place to rows×cols of x.
-func applyAct(b Backend, act func(float32) float32, x []float32, rows, cols int) {
-	b.Parallel(rows, func(lo, hi int) {
-		seg := x[lo*cols : hi*cols]
-		for i, v := range seg {
-			seg[i] = act(v)
-		}
-	})
-}
-
-// addInto adds src to dst element-wise (residual connections).
-func addInto(dst, src []float32) {
-	for i, v := range src {
-		dst[i] += v
-	}
-}
-
 // selfAttention is CLIP/X-CLIP's XCLIPAttention: q, k and v projections (fused here into one Linear of
 // 3·D outputs, so one GEMM reads the input once), scaled dot-product attention, out_proj.
 type selfAttention struct {
@@ -94,52 +53,47 @@ type selfAttention struct {
 	heads    int
 }
 
-// forward writes attention of x ([seqs·L, D]) into y ([seqs·L, D]).
-func (a *selfAttention) forward(b Backend, y, x []float32, seqs, l int, causal bool, keyMask []int) {
-	d, _ := a.out.Dims()
-	rows := seqs * l
-	qkv := make([]float32, rows*3*d) // [rows, 3D]: q | k | v
-	a.qkv.Forward(qkv, 3*d, x, d, rows)
-	ctx := make([]float32, rows*d)
+// forward computes y = attention(x) + residual over seqs sequences of l rows (x, y: [seqs·l, D]).
+func (a *selfAttention) forward(b Backend, ws Workspace, y, x Mat, residual *Mat, seqs, l int, causal bool, keyMask []int) {
+	d := x.Cols
+	qkv := ws.Alloc(x.Rows, 3*d) // q | k | v
+	a.qkv.Forward(qkv, x, Epilogue{})
+	ctx := ws.Alloc(x.Rows, d)
 	hd := d / a.heads
-	b.Attention(ctx, d, qkv, 3*d, qkv[d:], 3*d, qkv[2*d:], 3*d, AttentionShape{
+	b.Attention(ctx, qkv.Columns(0, d), qkv.Columns(d, 2*d), qkv.Columns(2*d, 3*d), AttentionShape{
 		Seqs: seqs, Lq: l, Lk: l, Heads: a.heads, HeadDim: hd,
 		Scale: float32(1 / math.Sqrt(float64(hd))), Causal: causal, KeyMask: keyMask,
 	})
-	a.out.Forward(y, d, ctx, d, rows)
+	a.out.Forward(y, ctx, Epilogue{Residual: residual})
 }
 
 // mlp is fc1 → activation → fc2.
 type mlp struct {
 	fc1, fc2 Linear
-	act      func(float32) float32
+	act      Activation
 }
 
-func (m *mlp) forward(b Backend, y, x []float32, rows int) {
-	inner, d := m.fc1.Dims()
-	h := make([]float32, rows*inner)
-	m.fc1.Forward(h, inner, x, d, rows)
-	applyAct(b, m.act, h, rows, inner)
-	m.fc2.Forward(y, d, h, inner, rows)
+// forward computes y = fc2(act(fc1(x))) + residual.
+func (m *mlp) forward(ws Workspace, y, x Mat, residual *Mat) {
+	inner, _ := m.fc1.Dims()
+	h := ws.Alloc(x.Rows, inner)
+	m.fc1.Forward(h, x, Epilogue{Act: m.act})
+	m.fc2.Forward(y, h, Epilogue{Residual: residual})
 }
 
-// encoderLayer is XCLIPEncoderLayer (pre-norm transformer block), used by the text encoder and the MIT:
-// x += attn(ln1(x)); x += mlp(ln2(x)).
+// encoderLayer is XCLIPEncoderLayer (pre-norm transformer block), used by the text encoder, the
+// vision encoder (after its cross-frame step) and the MIT: x += attn(ln1(x)); x += mlp(ln2(x)).
 type encoderLayer struct {
 	layerNorm1, layerNorm2 layerNorm
 	selfAttn               selfAttention
 	mlp                    mlp
 }
 
-// forward updates x ([seqs·L, D]) in place.
-func (e *encoderLayer) forward(b Backend, x []float32, seqs, l int, causal bool, keyMask []int) {
-	d := len(e.layerNorm1.weight)
-	rows := seqs * l
-	h := make([]float32, rows*d)
-	e.layerNorm1.forward(b, h, d, x, d, rows)
-	e.selfAttn.forward(b, h, h, seqs, l, causal, keyMask)
-	addInto(x, h)
-	e.layerNorm2.forward(b, h, d, x, d, rows)
-	e.mlp.forward(b, h, h, rows)
-	addInto(x, h)
+// forward updates x ([seqs·l, D]) in place.
+func (e *encoderLayer) forward(b Backend, ws Workspace, x Mat, seqs, l int, causal bool, keyMask []int) {
+	h := ws.Alloc(x.Rows, x.Cols)
+	e.layerNorm1.forward(b, h, x)
+	e.selfAttn.forward(b, ws, x, h, &x, seqs, l, causal, keyMask)
+	e.layerNorm2.forward(b, h, x)
+	e.mlp.forward(ws, x, h, &x)
 }

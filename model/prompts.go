@@ -11,7 +11,7 @@ import (
 type promptsGenerator struct {
 	layerNorm layerNorm // prompts_generator.layernorm, on the visual tokens
 	decoder   []promptGeneratorLayer
-	alpha     []float32 // [P]
+	alpha     Mat // 1×P
 }
 
 // promptGeneratorLayer is XCLIPPromptGeneratorLayer: x += cross_attn(norm1(x), visual); x += mlp(norm3(x)).
@@ -28,7 +28,7 @@ func loadPromptsGenerator(w *weights, c Config) *promptsGenerator {
 	p := c.ProjectionDim
 	g := &promptsGenerator{
 		layerNorm: w.layerNorm("prompts_generator.layernorm", p, c.Vision.LayerNormEps),
-		alpha:     w.get("prompts_generator.alpha", p),
+		alpha:     w.constant("prompts_generator.alpha", 1, p, p),
 	}
 	act, _ := activation(c.PromptHiddenAct)
 	for i := range c.PromptLayers {
@@ -46,40 +46,32 @@ func loadPromptsGenerator(w *weights, c Config) *promptsGenerator {
 	return g
 }
 
-// forward returns alpha·generator(text, visual) for every video: text is [K, P] (shared), visual is
-// [B, N, P] (the video's mean patch tokens); the result is [B, K, P].
-func (g *promptsGenerator) forward(b Backend, text []float32, k int, visual []float32, videos, n int) []float32 {
-	p := len(g.alpha)
-	vis := make([]float32, len(visual))
-	g.layerNorm.forward(b, vis, p, visual, p, videos*n)
-	x := make([]float32, videos*k*p) // [B, K, P]
+// forward returns alpha·generator(text, visual) for every video: text is [K, P] (shared by the videos),
+// visual is [B·N, P] (each video's mean patch tokens); the result is [B·K, P].
+func (g *promptsGenerator) forward(b Backend, ws Workspace, text Mat, visual Mat, videos int) Mat {
+	p, k, n := text.Cols, text.Rows, visual.Rows/videos
+	vis := ws.Alloc(visual.Rows, p)
+	g.layerNorm.forward(b, vis, visual)
+	x := ws.Alloc(videos*k, p) // [B·K, P]
 	for v := range videos {
-		copy(x[v*k*p:], text[:k*p])
+		b.Copy(x.Slice(v*k, (v+1)*k), text)
 	}
-	rows := videos * k
-	h := make([]float32, rows*p)
+	h := ws.Alloc(videos*k, p)
+	q := ws.Alloc(videos*k, p)
+	kv := ws.Alloc(visual.Rows, 2*p) // k | v
 	for i := range g.decoder {
 		l := &g.decoder[i]
-		kv := make([]float32, videos*n*2*p) // [B·N, 2P]: k | v
-		l.kvProj.Forward(kv, 2*p, vis, p, videos*n)
-		l.norm1.forward(b, h, p, x, p, rows)
-		q := make([]float32, rows*p)
-		l.qProj.Forward(q, p, h, p, rows)
+		l.kvProj.Forward(kv, vis, Epilogue{})
+		l.norm1.forward(b, h, x)
+		l.qProj.Forward(q, h, Epilogue{})
 		hd := p / l.heads
-		b.Attention(h, p, q, p, kv, 2*p, kv[p:], 2*p, AttentionShape{
+		b.Attention(h, q, kv.Columns(0, p), kv.Columns(p, 2*p), AttentionShape{
 			Seqs: videos, Lq: k, Lk: n, Heads: l.heads, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd))),
 		})
-		l.proj.Forward(q, p, h, p, rows)
-		addInto(x, q)
-		l.norm3.forward(b, h, p, x, p, rows)
-		l.mlp.forward(b, h, h, rows)
-		addInto(x, h)
+		l.proj.Forward(x, h, Epilogue{Residual: &x})
+		l.norm3.forward(b, h, x)
+		l.mlp.forward(ws, x, h, &x)
 	}
-	for r := range rows {
-		row := x[r*p : (r+1)*p]
-		for j, a := range g.alpha {
-			row[j] *= a
-		}
-	}
+	b.ScaleColumns(x, g.alpha)
 	return x
 }

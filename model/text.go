@@ -6,8 +6,8 @@ import "fmt"
 // final-layer-normed hidden state at its EOS token, projected by text_projection.
 type textTransformer struct {
 	cfg               TextConfig
-	tokenEmbedding    []float32 // [vocab, D]
-	positionEmbedding []float32 // [maxPos, D]
+	tokenEmbedding    Mat // [vocab, D]
+	positionEmbedding Mat // [maxPos, D]
 	layers            []encoderLayer
 	finalLayerNorm    layerNorm
 }
@@ -16,8 +16,8 @@ func loadTextTransformer(w *weights, c TextConfig) *textTransformer {
 	d := c.HiddenSize
 	t := &textTransformer{
 		cfg:               c,
-		tokenEmbedding:    w.get("text_model.embeddings.token_embedding.weight", c.VocabSize, d),
-		positionEmbedding: w.get("text_model.embeddings.position_embedding.weight", c.MaxPositionEmbeddings, d),
+		tokenEmbedding:    w.constant("text_model.embeddings.token_embedding.weight", c.VocabSize, d, c.VocabSize, d),
+		positionEmbedding: w.constant("text_model.embeddings.position_embedding.weight", c.MaxPositionEmbeddings, d, c.MaxPositionEmbeddings, d),
 		finalLayerNorm:    w.layerNorm("text_model.final_layer_norm", d, c.LayerNormEps),
 	}
 	act, _ := activation(c.HiddenAct) // validated with the config
@@ -28,8 +28,8 @@ func loadTextTransformer(w *weights, c TextConfig) *textTransformer {
 	return t
 }
 
-// loadEncoderLayer loads an XCLIPEncoderLayer (text encoder and MIT).
-func loadEncoderLayer(w *weights, p string, d, inner, heads int, eps float64, act func(float32) float32) encoderLayer {
+// loadEncoderLayer loads an XCLIPEncoderLayer (text encoder, vision encoder and MIT).
+func loadEncoderLayer(w *weights, p string, d, inner, heads int, eps float64, act Activation) encoderLayer {
 	return encoderLayer{
 		layerNorm1: w.layerNorm(p+".layer_norm1", d, eps),
 		layerNorm2: w.layerNorm(p+".layer_norm2", d, eps),
@@ -50,46 +50,48 @@ type textTrace struct {
 }
 
 // forward encodes n token sequences of length l (ids and mask [n·l]) to pooled [n, D] features.
-func (t *textTransformer) forward(b Backend, ids, mask []int, n, l int, trace *textTrace) ([]float32, error) {
+func (t *textTransformer) forward(b Backend, ws Workspace, ids, mask []int, n, l int, trace *textTrace) (Mat, error) {
 	d := t.cfg.HiddenSize
 	if l > t.cfg.MaxPositionEmbeddings {
-		return nil, fmt.Errorf("text of %d tokens exceeds max_position_embeddings %d", l, t.cfg.MaxPositionEmbeddings)
+		return Mat{}, fmt.Errorf("text of %d tokens exceeds max_position_embeddings %d", l, t.cfg.MaxPositionEmbeddings)
 	}
-	x := make([]float32, n*l*d) // [N·L, D]
-	eos := make([]int, n)
+	for _, id := range ids {
+		if id < 0 || id >= t.cfg.VocabSize {
+			return Mat{}, fmt.Errorf("token id %d outside the vocabulary (%d)", id, t.cfg.VocabSize)
+		}
+	}
+	// [N·L, D] = token embeddings + position embeddings.
+	x := ws.Alloc(n*l, d)
+	b.Gather(x, t.tokenEmbedding, ids)
+	b.Add(x, t.positionEmbedding.Slice(0, l))
+
+	eos := make([]int, n) // row of each sequence's EOS token in x
 	for s := range n {
-		eos[s] = eosPosition(ids[s*l : (s+1)*l])
-		for i := range l {
-			id := ids[s*l+i]
-			if id < 0 || id >= t.cfg.VocabSize {
-				return nil, fmt.Errorf("token id %d outside the vocabulary (%d)", id, t.cfg.VocabSize)
-			}
-			row := x[(s*l+i)*d : (s*l+i+1)*d]
-			copy(row, t.tokenEmbedding[id*d:(id+1)*d])
-			addInto(row, t.positionEmbedding[i*d:(i+1)*d])
-		}
+		eos[s] = s*l + eosPosition(ids[s*l:(s+1)*l])
 	}
+	pooled := ws.Alloc(n, d)
 	gatherEOS := func() []float32 {
+		b.Gather(pooled, x, eos)
 		out := make([]float32, n*d)
-		for s := range n {
-			copy(out[s*d:], x[(s*l+eos[s])*d:(s*l+eos[s]+1)*d])
-		}
+		b.Download(out, pooled)
 		return out
 	}
 	if trace != nil {
 		trace.hiddenEOS = append(trace.hiddenEOS, gatherEOS())
 	}
 	for i := range t.layers {
-		t.layers[i].forward(b, x, n, l, true, mask)
+		t.layers[i].forward(b, ws, x, n, l, true, mask)
 		if trace != nil {
 			trace.hiddenEOS = append(trace.hiddenEOS, gatherEOS())
 		}
 	}
-	t.finalLayerNorm.forward(b, x, d, x, d, n*l)
-	pooled := gatherEOS()
+	t.finalLayerNorm.forward(b, x, x)
+	b.Gather(pooled, x, eos)
 	if trace != nil {
-		trace.lastHidden = x
-		trace.pooler = pooled
+		trace.lastHidden = make([]float32, n*l*d)
+		b.Download(trace.lastHidden, x)
+		trace.pooler = make([]float32, n*d)
+		b.Download(trace.pooler, pooled)
 	}
 	return pooled, nil
 }

@@ -5,14 +5,18 @@ import "fmt"
 // visionTransformer is XCLIPVisionTransformer: a CLIP ViT whose layers exchange information across the
 // frames of a video through one "message token" per frame (the paper's cross-frame communication
 // transformer, §3.2).
+//
+// Activations are [B·T·(L+1), D]: each frame's rows are CLS, its patches, then a slot for its message
+// token, so that appending the message (and dropping it after attention) moves no data.
 type visionTransformer struct {
-	cfg               VisionConfig
-	patchEmbedding    Linear    // conv2d(C→D, kernel = stride = patch) as a GEMM over flattened patches
-	classEmbedding    []float32 // [D]
-	positionEmbedding []float32 // [1+patches, D]
-	preLayerNorm      layerNorm
-	layers            []crossFrameLayer
-	postLayerNorm     layerNorm
+	cfg            VisionConfig
+	patchEmbedding Linear // conv2d(C→D, kernel = stride = patch, no bias) as a GEMM over flattened patches
+	// embeddingRows is added to every frame's rows after the patch GEMM: CLS embedding + position 0,
+	// then the patches' positions, then zero for the message slot. [L+1, D]
+	embeddingRows Mat
+	preLayerNorm  layerNorm
+	layers        []crossFrameLayer
+	postLayerNorm layerNorm
 }
 
 // crossFrameLayer is XCLIPVisionEncoderLayer. Each frame's CLS token is projected (message_fc) into a
@@ -26,17 +30,23 @@ type crossFrameLayer struct {
 }
 
 func loadVisionTransformer(w *weights, c VisionConfig) *visionTransformer {
-	d, p := c.HiddenSize, c.PatchSize
+	d, p, l := c.HiddenSize, c.PatchSize, c.NumPatches()+1
 	v := &visionTransformer{
-		cfg:               c,
-		classEmbedding:    w.get("vision_model.embeddings.class_embedding", d),
-		positionEmbedding: w.get("vision_model.embeddings.position_embedding.weight", c.NumPatches()+1, d),
-		preLayerNorm:      w.layerNorm("vision_model.pre_layernorm", d, c.LayerNormEps),
-		postLayerNorm:     w.layerNorm("vision_model.post_layernorm", d, c.LayerNormEps),
+		cfg:           c,
+		preLayerNorm:  w.layerNorm("vision_model.pre_layernorm", d, c.LayerNormEps),
+		postLayerNorm: w.layerNorm("vision_model.post_layernorm", d, c.LayerNormEps),
 	}
 	// The conv2d weight [D, C, P, P] is, byte for byte, a Linear weight [D, C·P·P].
 	if pw := w.get("vision_model.embeddings.patch_embedding.weight", d, c.NumChannels, p, p); pw != nil {
 		v.patchEmbedding = w.backend.NewLinear(pw, nil, d, c.NumChannels*p*p)
+	}
+	cls := w.get("vision_model.embeddings.class_embedding", d)
+	pos := w.get("vision_model.embeddings.position_embedding.weight", l, d)
+	if cls != nil && pos != nil {
+		rows := make([]float32, (l+1)*d)
+		copy(rows, pos)
+		addInto(rows[:d], cls)
+		v.embeddingRows = w.backend.Constant(rows, l+1, d)
 	}
 	act, _ := activation(c.HiddenAct)
 	for i := range c.NumHiddenLayers {
@@ -55,6 +65,12 @@ func loadVisionTransformer(w *weights, c VisionConfig) *visionTransformer {
 	return v
 }
 
+func addInto(dst, src []float32) {
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
 // visionTrace receives intermediate results (tests); nil in production.
 type visionTrace struct {
 	hiddenCLS [][]float32 // per encoder input/output: [B·T, D]
@@ -63,70 +79,63 @@ type visionTrace struct {
 
 // visionOutput is what the rest of X-CLIP uses from the vision encoder.
 type visionOutput struct {
-	lastHidden []float32 // [B·T, L, D], L = 1 + patches (message token dropped)
-	pooled     []float32 // [B·T, D] post_layernorm of CLS
+	hidden Mat // [B·T·(L+1), D]: last hidden state, CLS first in each frame, message slot last
+	pooled Mat // [B·T, D] post_layernorm of CLS
 }
 
-// forward runs videos of t frames; pixels is [B·T, C, S, S].
-func (v *visionTransformer) forward(b Backend, pixels []float32, videos, t int, trace *visionTrace) visionOutput {
+// forward runs videos of t frames; pixels is [B·T, C, S, S] on the host.
+func (v *visionTransformer) forward(b Backend, ws Workspace, pixels []float32, videos, t int, trace *visionTrace) visionOutput {
 	c := v.cfg
 	d, bt := c.HiddenSize, videos*t
-	l := c.NumPatches() + 1
-	ls := l + 1 // each frame's rows: CLS, patches, then its message token
-	x := make([]float32, bt*ls*d)
+	ls := c.NumPatches() + 2 // CLS, patches, message slot
 
-	v.embed(b, x, pixels, bt, ls)
-	// [B·T, L+1, D]: pre_layernorm over the L real rows of every frame.
-	for f := range bt {
-		rows := x[f*ls*d:]
-		v.preLayerNorm.forward(b, rows, d, rows, d, l)
-	}
-	cls := func() []float32 {
-		out := make([]float32, bt*d)
-		for f := range bt {
-			copy(out[f*d:(f+1)*d], x[f*ls*d:])
-		}
+	// Patch embedding: [B·T·(L+1), C·P·P] with zero CLS and message rows, through the patch GEMM, plus
+	// the class and position embeddings.
+	cols := patchify(pixels, bt, c)
+	colsMat := ws.Alloc(bt*ls, len(cols)/(bt*ls))
+	b.Upload(colsMat, cols)
+	x := ws.Alloc(bt*ls, d)
+	v.patchEmbedding.Forward(x, colsMat, Epilogue{})
+	b.Add(x, v.embeddingRows)
+	// pre_layernorm (on the message slots too: they are overwritten before use).
+	v.preLayerNorm.forward(b, x, x)
+
+	cls := x.Every(ls)
+	download := func(m Mat) []float32 {
+		out := make([]float32, m.Rows*m.Cols)
+		b.Download(out, m)
 		return out
 	}
 	if trace != nil {
-		trace.hiddenCLS = append(trace.hiddenCLS, cls())
+		trace.hiddenCLS = append(trace.hiddenCLS, download(cls))
 	}
 	for i := range v.layers {
-		v.layers[i].forward(b, x, videos, t, l)
+		v.layers[i].forward(b, ws, x, videos, t, ls)
 		if trace != nil {
-			trace.hiddenCLS = append(trace.hiddenCLS, cls())
+			trace.hiddenCLS = append(trace.hiddenCLS, download(cls))
 		}
 	}
-	// Drop the message rows: [B·T, L+1, D] -> [B·T, L, D].
-	last := make([]float32, bt*l*d)
-	for f := range bt {
-		copy(last[f*l*d:(f+1)*l*d], x[f*ls*d:])
-	}
-	pooled := cls()
-	v.postLayerNorm.forward(b, pooled, d, pooled, d, bt)
+	pooled := ws.Alloc(bt, d)
+	v.postLayerNorm.forward(b, pooled, cls)
 	if trace != nil {
-		trace.patch0 = make([]float32, bt*d)
-		for f := range bt {
-			copy(trace.patch0[f*d:(f+1)*d], last[(f*l+1)*d:])
-		}
+		trace.patch0 = download(x.Slice(1, bt*ls).Every(ls))
 	}
-	return visionOutput{lastHidden: last, pooled: pooled}
+	return visionOutput{hidden: x, pooled: pooled}
 }
 
-// embed fills rows 0..L-1 of every frame in x ([B·T, ls, D]) with CLS and patch embeddings plus positions.
-func (v *visionTransformer) embed(b Backend, x, pixels []float32, bt, ls int) {
-	c := v.cfg
-	d, p, s, ch := c.HiddenSize, c.PatchSize, c.ImageSize, c.NumChannels
+// patchify lays out the pixels [B·T, C, S, S] as GEMM rows [B·T·(L+1), C·P·P] in the conv weight's
+// (c, ky, kx) order: per frame a zero row (CLS), one row per patch, and a zero row (message slot).
+func patchify(pixels []float32, bt int, c VisionConfig) []float32 {
+	p, s, ch := c.PatchSize, c.ImageSize, c.NumChannels
 	g := s / p
 	np := g * g
+	ls := np + 2
 	kk := ch * p * p
-	// im2col: [B·T·patches, C·P·P] in the conv weight's (c, ky, kx) order.
-	cols := make([]float32, bt*np*kk)
-	b.Parallel(bt*np, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			f, pi := r/np, r%np
+	cols := make([]float32, bt*ls*kk)
+	for f := range bt {
+		for pi := range np {
 			py, px := pi/g, pi%g
-			dst := cols[r*kk:]
+			dst := cols[(f*ls+1+pi)*kk:]
 			for cc := range ch {
 				plane := pixels[(f*ch+cc)*s*s:]
 				for ky := range p {
@@ -134,34 +143,23 @@ func (v *visionTransformer) embed(b Backend, x, pixels []float32, bt, ls int) {
 				}
 			}
 		}
-	})
-	for f := range bt {
-		frame := x[f*ls*d:]
-		// Patch tokens go to rows 1..np of this frame.
-		v.patchEmbedding.Forward(frame[d:], d, cols[f*np*kk:], kk, np)
-		copy(frame[:d], v.classEmbedding)
-		for i := range np + 1 {
-			addInto(frame[i*d:(i+1)*d], v.positionEmbedding[i*d:(i+1)*d])
-		}
 	}
+	return cols
 }
 
-// forward runs one cross-frame layer on x ([B·T, L+1, D], row L of each frame is the message slot).
-func (cf *crossFrameLayer) forward(b Backend, x []float32, videos, t, l int) {
-	d := len(cf.messageLN.weight)
-	bt, ls := videos*t, l+1
-	// msg = message_fc(CLS): [B·T, D], read with a row stride of one frame.
-	msg := make([]float32, bt*d)
-	cf.messageFC.Forward(msg, d, x, ls*d, bt)
-	// msg += message_attn(message_ln(msg)) over the T frames of each video: [B, T, D].
-	h := make([]float32, bt*d)
-	cf.messageLN.forward(b, h, d, msg, d, bt)
-	cf.messageAttn.forward(b, h, h, videos, t, false, nil)
-	addInto(msg, h)
-	for f := range bt {
-		copy(x[(f*ls+l)*d:(f*ls+l+1)*d], msg[f*d:])
-	}
-	// The standard pre-norm block over [B·T, L+1, D]. The MLP also runs on the message row, which the
+// forward runs one cross-frame layer on x ([B·T·ls, D]; row ls-1 of each frame is the message slot).
+func (cf *crossFrameLayer) forward(b Backend, ws Workspace, x Mat, videos, t, ls int) {
+	d, bt := x.Cols, videos*t
+	// msg = message_fc(CLS): [B·T, D] -> [B, T, D].
+	msg := ws.Alloc(bt, d)
+	cf.messageFC.Forward(msg, x.Every(ls), Epilogue{})
+	// msg += message_attn(message_ln(msg)) over the T frames of each video.
+	h := ws.Alloc(bt, d)
+	cf.messageLN.forward(b, h, msg)
+	cf.messageAttn.forward(b, ws, msg, h, &msg, videos, t, false, nil)
+	// Append each frame's message: [B·T, L, D] -> [B·T, L+1, D].
+	b.Copy(x.Slice(ls-1, bt*ls).Every(ls), msg)
+	// The standard pre-norm block over all L+1 rows. The MLP also runs on the message row, which the
 	// next layer overwrites: cheaper than compacting the rows, and the same result for every other row.
-	cf.encoderLayer.forward(b, x, bt, ls, false, nil)
+	cf.encoderLayer.forward(b, ws, x, bt, ls, false, nil)
 }

@@ -99,7 +99,16 @@ func (w *weights) fusedLinear(prefixes []string, n, k int, bias bool) Linear {
 }
 
 func (w *weights) layerNorm(prefix string, dim int, eps float64) layerNorm {
-	return layerNorm{weight: w.get(prefix+".weight", dim), bias: w.get(prefix+".bias", dim), eps: eps}
+	return layerNorm{weight: w.constant(prefix+".weight", 1, dim, dim), bias: w.constant(prefix+".bias", 1, dim, dim), eps: float32(eps)}
+}
+
+// constant loads a tensor of the given checkpoint shape as a rows×cols backend matrix.
+func (w *weights) constant(name string, rows, cols int, shape ...int) Mat {
+	d := w.get(name, shape...)
+	if d == nil {
+		return Mat{}
+	}
+	return w.backend.Constant(d, rows, cols)
 }
 
 // finish reports every problem seen, plus the tensors the file has and the model does not use.

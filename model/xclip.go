@@ -145,24 +145,27 @@ func (m *Model) textFeatures(ids, mask [][]int, trace *textTrace) (*Tensor, erro
 		flatIDs = append(flatIDs, ids[i]...)
 		flatMask = append(flatMask, mask[i]...)
 	}
-	pooled, err := m.text.forward(m.backend, flatIDs, flatMask, n, l, trace)
+	ws := m.backend.Workspace()
+	defer ws.Release()
+	pooled, err := m.text.forward(m.backend, ws, flatIDs, flatMask, n, l, trace)
 	if err != nil {
 		return nil, err
 	}
 	p := m.Config.ProjectionDim
+	feats := ws.Alloc(n, p)
+	m.textProjection.Forward(feats, pooled, Epilogue{})
 	out := NewTensor(n, p)
-	m.textProjection.Forward(out.Data, p, pooled, m.Config.Text.HiddenSize, n)
+	m.backend.Download(out.Data, feats)
 	return out, nil
 }
 
-// Video is what Logits needs from a batch of videos.
+// Video is what Logits needs from a batch of videos, on the host.
 type Video struct {
 	// Features is get_video_features: the MIT-pooled video embedding [B, P], not normalised.
 	Features *Tensor
-	// prompts is the mean over frames of the projected patch tokens [B, N, P]: what labels attend to in
+	// prompts is the mean over frames of the projected patch tokens [B·N, P]: what labels attend to in
 	// the prompt generator.
 	prompts []float32
-	patches int
 }
 
 // videoTrace collects intermediates for tests.
@@ -180,7 +183,7 @@ func (m *Model) EncodeVideo(pixels []float32, videos int) (*Video, error) {
 
 func (m *Model) encodeVideo(pixels []float32, videos int, trace *videoTrace) (*Video, error) {
 	vc := m.Config.Vision
-	t, d, p := vc.NumFrames, vc.HiddenSize, m.Config.ProjectionDim
+	t, p := vc.NumFrames, m.Config.ProjectionDim
 	want := videos * t * vc.NumChannels * vc.ImageSize * vc.ImageSize
 	if videos <= 0 {
 		return nil, fmt.Errorf("no video to encode")
@@ -189,89 +192,86 @@ func (m *Model) encodeVideo(pixels []float32, videos int, trace *videoTrace) (*V
 		return nil, fmt.Errorf("pixel values have %d elements, want %d (%d videos × %d frames × %d×%d×%d)",
 			len(pixels), want, videos, t, vc.NumChannels, vc.ImageSize, vc.ImageSize)
 	}
+	b := m.backend
+	ws := b.Workspace()
+	defer ws.Release()
 	var vt *visionTrace
 	if trace != nil {
 		vt = &trace.vision
 	}
-	out := m.vision.forward(m.backend, pixels, videos, t, vt)
+	out := m.vision.forward(b, ws, pixels, videos, t, vt)
 	bt := videos * t
-	// Frame embeddings: visual_projection(post_layernorm(CLS)) [B·T, P] -> [B, T, P].
-	frames := make([]float32, bt*p)
-	m.visualProjection.Forward(frames, p, out.pooled, d, bt)
-	pooled, mitHidden := m.mit.forward(m.backend, frames, videos, t)
+	// Frame embeddings: visual_projection(post_layernorm(CLS)) [B·T, P].
+	frames := ws.Alloc(bt, p)
+	m.visualProjection.Forward(frames, out.pooled, Epilogue{})
+	pooled, mitHidden := m.mit.forward(b, ws, frames, videos, t)
 
 	// Prompt tokens: mean over frames of prompts_visual_layernorm(patches) @ prompts_visual_projection.
 	// The mean is taken before the projection (the same value: the projection is linear), which saves a
-	// factor T in that GEMM.
-	l := vc.NumPatches() + 1
-	np := l - 1
-	normed := make([]float32, bt*np*d)
-	for f := range bt {
-		m.promptsVisualLayerNorm.forward(m.backend, normed[f*np*d:], d, out.lastHidden[(f*l+1)*d:], d, np)
-	}
-	mean := make([]float32, videos*np*d) // [B, N, D]
-	m.backend.Parallel(videos*np, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			v, i := r/np, r%np
-			acc := mean[r*d : (r+1)*d]
-			for f := range t {
-				addInto(acc, normed[((v*t+f)*np+i)*d:][:d])
-			}
-			for j := range acc {
-				acc[j] /= float32(t)
-			}
-		}
-	})
-	prompts := make([]float32, videos*np*p)
-	m.promptsVisualProjection.Forward(prompts, p, mean, d, videos*np)
+	// factor T in that GEMM. The LayerNorm also runs on CLS and message rows, which are not used.
+	np, ls := vc.NumPatches(), vc.NumPatches()+2
+	normed := ws.Alloc(out.hidden.Rows, out.hidden.Cols)
+	m.promptsVisualLayerNorm.forward(b, normed, out.hidden)
+	mean := ws.Alloc(videos*np, vc.HiddenSize)
+	b.MeanFrames(mean, normed.Slice(1, normed.Rows), videos, t, np, ls)
+	prompts := ws.Alloc(videos*np, p)
+	m.promptsVisualProjection.Forward(prompts, mean, Epilogue{})
 
+	v := &Video{Features: NewTensor(videos, p), prompts: make([]float32, videos*np*p)}
+	b.Download(v.Features.Data, pooled)
+	b.Download(v.prompts, prompts)
 	if trace != nil {
-		trace.visionPooler = out.pooled
-		trace.mitLastHidden = mitHidden
+		trace.visionPooler = make([]float32, bt*vc.HiddenSize)
+		b.Download(trace.visionPooler, out.pooled)
+		trace.mitLastHidden = make([]float32, bt*p)
+		b.Download(trace.mitLastHidden, mitHidden)
 	}
-	return &Video{Features: &Tensor{Shape: []int{videos, p}, Data: pooled}, prompts: prompts, patches: np}, nil
+	return v, nil
 }
 
 // Logits is XCLIPModel's logits_per_video [B, K] for videos v and label features text ([K, P] from
 // TextFeatures): each label embedding is adapted to each video by the prompt generator, both sides are
 // L2-normalised, and their cosine is scaled by exp(logit_scale).
 func (m *Model) Logits(v *Video, text *Tensor) (*Tensor, error) {
-	l, _, err := m.logits(v, text)
+	l, _, err := m.logits(v, text, nil)
 	return l, err
 }
 
-func (m *Model) logits(v *Video, text *Tensor) (logits *Tensor, textEmbeds []float32, err error) {
+// logits also returns, for tests, the normalised text embeddings [B·K, P] and the prompt generator's
+// output [B·K, P] when gen is not nil.
+func (m *Model) logits(v *Video, text *Tensor, gen *[]float32) (logits *Tensor, textEmbeds []float32, err error) {
 	p := m.Config.ProjectionDim
 	if v == nil || text == nil || len(text.Shape) != 2 || text.Shape[1] != p {
 		return nil, nil, fmt.Errorf("logits need video features and text features [K, %d]", p)
 	}
-	b, k := v.Features.Shape[0], text.Shape[0]
+	videos, k := v.Features.Shape[0], text.Shape[0]
 	if k == 0 {
 		return nil, nil, errors.New("no labels")
 	}
-	gen := m.promptsGenerator.forward(m.backend, text.Data, k, v.prompts, b, v.patches) // [B, K, P]
-	textEmbeds = gen
-	for bi := range b {
-		for ki := range k {
-			row := textEmbeds[(bi*k+ki)*p : (bi*k+ki+1)*p]
-			addInto(row, text.Data[ki*p:(ki+1)*p])
-			normalize(row)
-		}
+	b := m.backend
+	ws := b.Workspace()
+	defer ws.Release()
+	textMat := ws.Alloc(k, p)
+	b.Upload(textMat, text.Data)
+	visual := ws.Alloc(len(v.prompts)/p, p)
+	b.Upload(visual, v.prompts)
+	video := ws.Alloc(videos, p)
+	b.Upload(video, v.Features.Data)
+
+	embeds := m.promptsGenerator.forward(b, ws, textMat, visual, videos) // [B·K, P]
+	if gen != nil {
+		*gen = make([]float32, videos*k*p)
+		b.Download(*gen, embeds)
 	}
-	video := append([]float32(nil), v.Features.Data...)
-	logits = NewTensor(b, k)
-	for bi := range b {
-		vv := video[bi*p : (bi+1)*p]
-		normalize(vv)
-		for ki := range k {
-			t := textEmbeds[(bi*k+ki)*p : (bi*k+ki+1)*p]
-			var dot float64
-			for j := range vv {
-				dot += float64(vv[j]) * float64(m.logitScale*t[j])
-			}
-			logits.Data[bi*k+ki] = float32(dot)
-		}
-	}
+	b.Add(embeds, textMat) // text + alpha·generator(text), text repeating for every video
+	b.Normalize(embeds)
+	b.Normalize(video)
+	out := ws.Alloc(videos, k)
+	b.RowDots(out, video, embeds, k, m.logitScale)
+	logits = NewTensor(videos, k)
+	b.Download(logits.Data, out)
+	textEmbeds = make([]float32, videos*k*p)
+	b.Download(textEmbeds, embeds)
 	return logits, textEmbeds, nil
 }
 
