@@ -1,0 +1,177 @@
+package gemm
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// panelWidth is the number of columns of B in one packed panel. Every kernel's NR divides it, so one
+// packed Weights serves all kernels.
+const panelWidth = 48
+
+// Weights is a Linear layer's weight W[n, k] (row-major, PyTorch nn.Linear layout) packed once into
+// the panel layout the micro-kernels stream: panel q (columns 48q..48q+47 of B = Wᵀ, i.e. rows
+// 48q.. of W) is k rows of 48 floats, element (p, j) = W[48q+j, p], zero for 48q+j >= n. Panels are
+// stored one after the other, 64-byte aligned: ⌈n/48⌉·48·k floats, at most 47·k more than W. The
+// layout is the same for every kernel (each kernel's NR divides 48), so UseKernel may switch kernels
+// after packing. The original slice is not retained. A Weights is read-only: any number of Linear
+// calls may use it at once.
+type Weights struct {
+	n, k   int
+	panels []float32
+}
+
+// Pack packs w, the row-major n×k weight matrix of a Linear layer (len(w) >= n*k), for Linear.
+func Pack(w []float32, n, k int) *Weights {
+	if n < 0 || k < 0 {
+		panic(fmt.Sprintf("gemm: Pack: negative size %d×%d", n, k))
+	}
+	if len(w) < n*k {
+		panic(fmt.Sprintf("gemm: Pack: len(w) = %d < n·k = %d", len(w), n*k))
+	}
+	pw := &Weights{n: n, k: k, panels: alignedFloats(panelsLen(n, k))}
+	packBT(pw.panels, w, k, n, k)
+	return pw
+}
+
+// Dims returns the shape (n, k) of the packed W.
+func (w *Weights) Dims() (n, k int) { return w.n, w.k }
+
+// panelsLen is the length of the packed panels of a k×n matrix B.
+func panelsLen(n, k int) int { return (n + panelWidth - 1) / panelWidth * panelWidth * k }
+
+// packBT packs B = Xᵀ for a row-major X[n, k] (row j at x[j*ldx:]) into panels (len panelsLen(n, k)):
+//
+//	dst[q*48*k + p*48 + j] = x[(48q+j)*ldx + p], 0 where 48q+j >= n.
+func packBT(dst, x []float32, ldx, n, k int) {
+	if k == 0 {
+		return
+	}
+	for q := 0; q*panelWidth < n; q++ {
+		panel := dst[q*panelWidth*k : (q+1)*panelWidth*k]
+		cols := min(panelWidth, n-q*panelWidth)
+		j := 0
+		for ; j+8 <= cols; j += 8 {
+			interleave8(panel[j:], panelWidth, x[(q*panelWidth+j)*ldx:], ldx, k)
+		}
+		for ; j < cols; j++ {
+			row := x[(q*panelWidth+j)*ldx:]
+			row = row[:k]
+			d := panel[j:]
+			for p, v := range row {
+				d[p*panelWidth] = v
+			}
+		}
+		if cols < panelWidth {
+			for p := 0; p < k; p++ {
+				clear(panel[p*panelWidth+cols : (p+1)*panelWidth])
+			}
+		}
+	}
+}
+
+// packBN packs a row-major B[k, n] (row p at b[p*ldb:]) into panels (len panelsLen(n, k)):
+//
+//	dst[q*48*k + p*48 + j] = b[p*ldb + 48q+j], 0 where 48q+j >= n.
+func packBN(dst, b []float32, ldb, n, k int) {
+	if k == 0 {
+		return
+	}
+	for q := 0; q*panelWidth < n; q++ {
+		panel := dst[q*panelWidth*k : (q+1)*panelWidth*k]
+		j0 := q * panelWidth
+		cols := min(panelWidth, n-j0)
+		for p := 0; p < k; p++ {
+			d := panel[p*panelWidth : (p+1)*panelWidth]
+			copy(d[:cols], b[p*ldb+j0:p*ldb+j0+cols])
+			clear(d[cols:])
+		}
+	}
+}
+
+// packA packs micro-panels [i0, i1) of the rows of a super-block of A (row r at a[r*lda:], rows
+// valid rows, k columns) into dst, laid out as described in the package documentation: K-block
+// [pc, pc+kb) at pc·mp, micro-panel i at +i·mr·kb, element (s, r) at +s·mr + r, zero for rows >= rows.
+func packA(dst, a []float32, lda, rows, k, mr, kc, i0, i1 int) {
+	mp := (rows + mr - 1) / mr * mr
+	for pc := 0; pc < k; pc += kc {
+		kb := min(kc, k-pc)
+		for i := i0; i < i1; i++ {
+			d := dst[pc*mp+i*mr*kb : pc*mp+(i+1)*mr*kb]
+			h := min(mr, rows-i*mr)
+			src := a[i*mr*lda+pc:]
+			switch {
+			case h == 8 && mr == 8:
+				interleave8(d, 8, src, lda, kb)
+				continue
+			case h == 6 && mr == 6:
+				interleave6(d, 6, src, lda, kb)
+				continue
+			case mr == 1:
+				copy(d, src[:kb])
+				continue
+			}
+			for r := 0; r < h; r++ {
+				row := src[r*lda : r*lda+kb]
+				dr := d[r:]
+				for s, v := range row {
+					dr[s*mr] = v
+				}
+			}
+			for r := h; r < mr; r++ {
+				for s := 0; s < kb; s++ {
+					d[s*mr+r] = 0
+				}
+			}
+		}
+	}
+}
+
+// interleave8 writes 8 rows of kb floats (row r at a[r*lda:]) side by side: d[s*ld+r] = a[r*lda+s].
+func interleave8(d []float32, ld int, a []float32, lda, kb int) {
+	r0 := a[0*lda : 0*lda+kb]
+	r1 := a[1*lda : 1*lda+kb]
+	r2 := a[2*lda : 2*lda+kb]
+	r3 := a[3*lda : 3*lda+kb]
+	r4 := a[4*lda : 4*lda+kb]
+	r5 := a[5*lda : 5*lda+kb]
+	r6 := a[6*lda : 6*lda+kb]
+	r7 := a[7*lda : 7*lda+kb]
+	for s := range r0 {
+		o := d[s*ld : s*ld+8 : s*ld+8]
+		o[0] = r0[s]
+		o[1] = r1[s]
+		o[2] = r2[s]
+		o[3] = r3[s]
+		o[4] = r4[s]
+		o[5] = r5[s]
+		o[6] = r6[s]
+		o[7] = r7[s]
+	}
+}
+
+// interleave6 is interleave8 for 6 rows: d[s*ld+r] = a[r*lda+s], r < 6.
+func interleave6(d []float32, ld int, a []float32, lda, kb int) {
+	r0 := a[0*lda : 0*lda+kb]
+	r1 := a[1*lda : 1*lda+kb]
+	r2 := a[2*lda : 2*lda+kb]
+	r3 := a[3*lda : 3*lda+kb]
+	r4 := a[4*lda : 4*lda+kb]
+	r5 := a[5*lda : 5*lda+kb]
+	for s := range r0 {
+		o := d[s*ld : s*ld+6 : s*ld+6]
+		o[0] = r0[s]
+		o[1] = r1[s]
+		o[2] = r2[s]
+		o[3] = r3[s]
+		o[4] = r4[s]
+		o[5] = r5[s]
+	}
+}
+
+// alignedFloats returns a zeroed slice of n float32 whose first element is 64-byte aligned.
+func alignedFloats(n int) []float32 {
+	s := make([]float32, n+16)
+	off := int((64 - uintptr(unsafe.Pointer(&s[0]))%64) % 64 / 4)
+	return s[off : off+n : off+n]
+}

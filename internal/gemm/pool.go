@@ -1,0 +1,135 @@
+package gemm
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Pool runs the tasks of one Run on at most Threads() goroutines at a time: the calling goroutine
+// plus up to Threads()-1 helpers.
+//
+// Helpers are not owned by a pool. The process has one fixed set of runtime.GOMAXPROCS(0)-1 helper
+// goroutines (read when the first Run needs one), shared by all pools; a Run hands its job to a
+// helper only if one is idle at that moment (a non-blocking send on an unbuffered channel), and
+// retries between its own tasks while tasks are left. So, however many pools and concurrent Run
+// calls there are, at most GOMAXPROCS-1 helpers compute besides the goroutines that called Run —
+// which the application is running anyway — and nothing ever waits for a free helper: a Run that
+// finds none does its tasks itself. The only wait is for tasks already being run, which makes Run
+// deadlock-free, also when fn itself calls Run.
+//
+// The zero Pool, and a nil *Pool, run everything on the calling goroutine.
+type Pool struct {
+	threads int
+}
+
+// NewPool returns a pool that runs at most threads tasks at once; threads <= 0 means
+// runtime.GOMAXPROCS(0).
+func NewPool(threads int) *Pool {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	return &Pool{threads: threads}
+}
+
+// Threads returns the most goroutines one Run of p uses at once.
+func (p *Pool) Threads() int {
+	if p == nil || p.threads < 1 {
+		return 1
+	}
+	return p.threads
+}
+
+// job is one Run call, shared with the helpers working on it.
+type job struct {
+	fn   func(int)
+	n    int64
+	next atomic.Int64 // next task index to claim
+	wg   sync.WaitGroup
+}
+
+// work hands jobs to idle helpers; it is unbuffered, so a send succeeds only when a helper waits.
+var (
+	work        = make(chan *job)
+	helpersOnce sync.Once
+	nHelpers    int
+	jobs        = sync.Pool{New: func() any { return new(job) }}
+)
+
+func startHelpers() {
+	nHelpers = runtime.GOMAXPROCS(0) - 1
+	for range nHelpers {
+		go helper()
+	}
+}
+
+func helper() {
+	for j := range work {
+		j.do()
+		j.wg.Done() // last access to j: Run may recycle it after this
+	}
+}
+
+// do claims and runs tasks of j until none are left.
+func (j *job) do() {
+	for {
+		i := j.next.Add(1) - 1
+		if i >= j.n {
+			return
+		}
+		j.fn(int(i))
+	}
+}
+
+// post hands j to an idle helper, if there is one.
+func (j *job) post() bool {
+	j.wg.Add(1)
+	select {
+	case work <- j:
+		return true
+	default:
+		j.wg.Done()
+		return false
+	}
+}
+
+// Run calls fn(0), …, fn(n-1), each once, on at most Threads() goroutines (the caller included), and
+// returns when all calls have returned. It may be called from several goroutines at once. The
+// order of the calls is unspecified; a panic in fn is not recovered.
+func (p *Pool) Run(n int, fn func(i int)) {
+	if n <= 0 {
+		return
+	}
+	threads := p.Threads()
+	if threads > 1 && n > 1 {
+		helpersOnce.Do(startHelpers)
+	}
+	if threads == 1 || n == 1 || nHelpers == 0 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	j := jobs.Get().(*job)
+	j.fn, j.n = fn, int64(n)
+	j.next.Store(0)
+	want := min(threads-1, n-1, nHelpers)
+	posted := 0
+	for posted < want && j.post() {
+		posted++
+	}
+	for {
+		i := j.next.Add(1) - 1
+		if i >= j.n {
+			break
+		}
+		// Helpers busy with other jobs when we started may be idle now.
+		if posted < want && j.n-i > 1 && j.post() {
+			posted++
+		}
+		fn(int(i))
+	}
+	j.wg.Wait()
+	j.fn = nil
+	jobs.Put(j)
+}

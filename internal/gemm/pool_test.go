@@ -1,0 +1,72 @@
+package gemm
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestPoolRunsEachIndexOnce(t *testing.T) {
+	for _, threads := range []int{0, 1, 2, 3, 8} {
+		p := NewPool(threads)
+		for _, n := range []int{0, 1, 2, 7, 100} {
+			counts := make([]atomic.Int32, n)
+			p.Run(n, func(i int) { counts[i].Add(1) })
+			for i := range counts {
+				if c := counts[i].Load(); c != 1 {
+					t.Fatalf("threads %d, n %d: fn(%d) ran %d times", threads, n, i, c)
+				}
+			}
+		}
+	}
+	if NewPool(0).Threads() < 1 || NewPool(5).Threads() != 5 || (*Pool)(nil).Threads() != 1 {
+		t.Error("Threads() wrong")
+	}
+}
+
+// TestPoolLimit: one Run never has more than Threads() calls in flight, and concurrent Runs on
+// several pools (and nested Runs) complete.
+func TestPoolLimit(t *testing.T) {
+	p := NewPool(2)
+	var running, peak atomic.Int32
+	p.Run(40, func(int) {
+		r := running.Add(1)
+		for {
+			old := peak.Load()
+			if r <= old || peak.CompareAndSwap(old, r) {
+				break
+			}
+		}
+		time.Sleep(200 * time.Microsecond)
+		running.Add(-1)
+	})
+	if peak.Load() > 2 {
+		t.Errorf("%d tasks ran at once on a 2-thread pool", peak.Load())
+	}
+
+	var wg sync.WaitGroup
+	var total atomic.Int64
+	for g := range 6 {
+		pool := NewPool(1 + g%3)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				pool.Run(10, func(int) {
+					pool.Run(3, func(int) { total.Add(1) }) // nested: must not deadlock
+				})
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("concurrent/nested Run deadlocked")
+	}
+	if total.Load() != 6*20*10*3 {
+		t.Errorf("ran %d tasks, want %d", total.Load(), 6*20*10*3)
+	}
+}
