@@ -2,44 +2,36 @@ package model
 
 import (
 	"math"
-	"runtime"
-	"sync"
+
+	"github.com/xclipfilter/xclipfilter/internal/gemm"
 )
 
-// cpuBackend is the pure-Go backend: activations live in Go slices.
+// cpuBackend is the pure-Go backend: activations live in Go slices, matrix multiplies run on
+// internal/gemm's packed-panel kernels (AVX-512, AVX2 or portable Go, chosen at run time).
 type cpuBackend struct {
-	threads int
+	pool *gemm.Pool
 }
 
-// NewCPUBackend returns the CPU backend using up to threads goroutines (<= 0: all cores).
+// NewCPUBackend returns the CPU backend using up to threads goroutines (<= 0: all cores). Backends of
+// one process share gemm's helper goroutines, so several models never oversubscribe the cores.
 func NewCPUBackend(threads int) Backend {
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	return &cpuBackend{threads: threads}
+	return &cpuBackend{pool: gemm.NewPool(threads)}
 }
 
-func (c *cpuBackend) Name() string { return "cpu/generic" }
+func (c *cpuBackend) Name() string { return "cpu/" + gemm.Kernel() }
 
-// parallel runs fn over a split of [0, n) on up to c.threads goroutines.
+// parallel runs fn over a split of [0, n) on the pool: a few chunks per thread, so that uneven chunks
+// balance.
 func (c *cpuBackend) parallel(n int, fn func(lo, hi int)) {
-	parts := min(c.threads, n)
-	if parts <= 1 {
-		if n > 0 {
-			fn(0, n)
-		}
+	if n <= 0 {
 		return
 	}
-	var wg sync.WaitGroup
-	for p := range parts {
-		lo, hi := p*n/parts, (p+1)*n/parts
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
+	parts := min(n, 4*c.pool.Threads())
+	if parts == 1 {
+		fn(0, n)
+		return
 	}
-	wg.Wait()
+	c.pool.Run(parts, func(p int) { fn(p*n/parts, (p+1)*n/parts) })
 }
 
 type hostWorkspace struct{}
@@ -71,42 +63,40 @@ func (c *cpuBackend) Download(data []float32, m Mat) {
 }
 
 type cpuLinear struct {
-	c    *cpuBackend
-	w, b []float32
-	n, k int
+	c *cpuBackend
+	w *gemm.Weights
+	b []float32
 }
 
 func (c *cpuBackend) NewLinear(w, b []float32, n, k int) Linear {
-	return &cpuLinear{c: c, w: w, b: b, n: n, k: k}
+	return &cpuLinear{c: c, w: gemm.Pack(w, n, k), b: b}
 }
 
-func (l *cpuLinear) Dims() (int, int) { return l.n, l.k }
+func (l *cpuLinear) Dims() (int, int) { return l.w.Dims() }
 
 func (l *cpuLinear) Forward(y, x Mat, ep Epilogue) {
+	if ep.Residual == nil {
+		gemm.Linear(l.c.pool, y.Host, y.Ld, x.Host, x.Ld, x.Rows, l.w, l.b)
+		l.c.Activate(y, ep.Act)
+		return
+	}
+	// y may be the residual: compute into scratch, then y = act(scratch) + residual.
+	n, _ := l.w.Dims()
+	tmp := make([]float32, x.Rows*n)
+	gemm.Linear(l.c.pool, tmp, n, x.Host, x.Ld, x.Rows, l.w, l.b)
 	act := activationFunc(ep.Act)
-	l.c.parallel(l.n, func(lo, hi int) {
-		for i := range x.Rows {
-			xi, yi := row(x, i), row(y, i)
-			var res []float32
-			if ep.Residual != nil {
-				res = row(*ep.Residual, i)
-			}
-			for j := lo; j < hi; j++ {
-				wj := l.w[j*l.k : (j+1)*l.k]
-				var s float32
-				for p, xv := range xi {
-					s += xv * wj[p]
+	res := *ep.Residual
+	l.c.parallel(x.Rows, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			t, yr, rr := tmp[r*n:(r+1)*n], row(y, r), row(res, r)
+			if act != nil {
+				for j, v := range t {
+					yr[j] = act(v) + rr[j]
 				}
-				if l.b != nil {
-					s += l.b[j]
+			} else {
+				for j, v := range t {
+					yr[j] = v + rr[j]
 				}
-				if act != nil {
-					s = act(s)
-				}
-				if res != nil {
-					s += res[j]
-				}
-				yi[j] = s
 			}
 		}
 	})
@@ -137,57 +127,48 @@ func (c *cpuBackend) LayerNorm(y, x, gamma, beta Mat, eps float32) {
 }
 
 func (c *cpuBackend) Attention(out, q, k, v Mat, a AttentionShape) {
-	c.parallel(a.Seqs*a.Heads, func(lo, hi int) {
-		scores := make([]float32, a.Lk)
-		for task := lo; task < hi; task++ {
-			s, h := task/a.Heads, task%a.Heads
-			off := h * a.HeadDim
-			for i := range a.Lq {
-				qi := row(q, s*a.Lq+i)[off : off+a.HeadDim]
-				maxv := float32(math.Inf(-1))
-				for j := range a.Lk {
-					if masked(a, s, i, j) {
-						scores[j] = float32(math.Inf(-1))
-						continue
-					}
-					kj := row(k, s*a.Lk+j)[off : off+a.HeadDim]
-					var d float32
-					for e, qv := range qi {
-						d += qv * kj[e]
-					}
-					d *= a.Scale
-					scores[j] = d
-					maxv = max(maxv, d)
-				}
-				var sum float32
-				for j := range a.Lk {
-					if math.IsInf(float64(scores[j]), -1) {
-						scores[j] = 0
-						continue
-					}
-					e := float32(math.Exp(float64(scores[j] - maxv)))
-					scores[j] = e
-					sum += e
-				}
-				o := row(out, s*a.Lq+i)[off : off+a.HeadDim]
-				clear(o)
-				if sum == 0 { // every key masked: the row stays zero
-					continue
-				}
-				inv := 1 / sum
-				for j := range a.Lk {
-					p := scores[j] * inv
-					if p == 0 {
-						continue
-					}
-					vj := row(v, s*a.Lk+j)[off : off+a.HeadDim]
-					for e := range o {
-						o[e] += p * vj[e]
-					}
-				}
-			}
+	c.pool.Run(a.Seqs*a.Heads, func(task int) {
+		s, h := task/a.Heads, task%a.Heads
+		off := h * a.HeadDim
+		qs := q.Host[s*a.Lq*q.Ld+off:]
+		ks := k.Host[s*a.Lk*k.Ld+off:]
+		vs := v.Host[s*a.Lk*v.Ld+off:]
+		os := out.Host[s*a.Lq*out.Ld+off:]
+		scores := make([]float32, a.Lq*a.Lk)
+		gemm.NT(a.Lq, a.Lk, a.HeadDim, qs, q.Ld, ks, k.Ld, scores, a.Lk)
+		for i := range a.Lq {
+			softmaxRow(scores[i*a.Lk:(i+1)*a.Lk], a, s, i)
 		}
+		gemm.NN(a.Lq, a.HeadDim, a.Lk, scores, a.Lk, vs, v.Ld, os, out.Ld)
 	})
+}
+
+// softmaxRow turns query i's raw scores into attention weights: scale, mask, softmax. A row whose keys
+// are all masked becomes zero.
+func softmaxRow(sc []float32, a AttentionShape, s, i int) {
+	maxv := float32(math.Inf(-1))
+	for j := range sc {
+		if masked(a, s, i, j) {
+			sc[j] = float32(math.Inf(-1))
+			continue
+		}
+		sc[j] *= a.Scale
+		maxv = max(maxv, sc[j])
+	}
+	if math.IsInf(float64(maxv), -1) {
+		clear(sc)
+		return
+	}
+	var sum float32
+	for j, x := range sc {
+		e := float32(math.Exp(float64(x - maxv)))
+		sc[j] = e
+		sum += e
+	}
+	inv := 1 / sum
+	for j := range sc {
+		sc[j] *= inv
+	}
 }
 
 // masked reports whether query i may not see key j of sequence s.
