@@ -48,6 +48,10 @@ type Backend interface {
 	Normalize(y Mat)
 	// RowDots computes y[v][j] = scale · a[v] · b[v·k + j] for v < a.Rows, j < k (logits).
 	RowDots(y, a, b Mat, k int, scale float32)
+	// Patchify lays out frames of pixels [F, C, S, S] (packed, F·C·S·S values) as the rows of the
+	// patch-embedding GEMM, cols [F·(np+2), C·P·P] (packed): per frame a zero row (CLS), one row per
+	// P×P patch in the conv weight's (c, ky, kx) order, then a zero row (message slot).
+	Patchify(cols, pixels Mat, frames, channels, size, patch int)
 }
 
 // Workspace hands out scratch matrices for one forward pass.

@@ -83,17 +83,16 @@ type visionOutput struct {
 	pooled Mat // [B·T, D] post_layernorm of CLS
 }
 
-// forward runs videos of t frames; pixels is [B·T, C, S, S] on the host.
-func (v *visionTransformer) forward(b Backend, ws Workspace, pixels []float32, videos, t int, trace *visionTrace) visionOutput {
+// forward runs videos of t frames; pixels holds [B·T, C, S, S] (packed) in backend memory.
+func (v *visionTransformer) forward(b Backend, ws Workspace, pixels Mat, videos, t int, trace *visionTrace) visionOutput {
 	c := v.cfg
 	d, bt := c.HiddenSize, videos*t
 	ls := c.NumPatches() + 2 // CLS, patches, message slot
 
 	// Patch embedding: [B·T·(L+1), C·P·P] with zero CLS and message rows, through the patch GEMM, plus
 	// the class and position embeddings.
-	cols := patchify(pixels, bt, c)
-	colsMat := ws.Alloc(bt*ls, len(cols)/(bt*ls))
-	b.Upload(colsMat, cols)
+	colsMat := ws.Alloc(bt*ls, c.NumChannels*c.PatchSize*c.PatchSize)
+	b.Patchify(colsMat, pixels, bt, c.NumChannels, c.ImageSize, c.PatchSize)
 	x := ws.Alloc(bt*ls, d)
 	v.patchEmbedding.Forward(x, colsMat, Epilogue{})
 	b.Add(x, v.embeddingRows)
@@ -124,14 +123,13 @@ func (v *visionTransformer) forward(b Backend, ws Workspace, pixels []float32, v
 }
 
 // patchify lays out the pixels [B·T, C, S, S] as GEMM rows [B·T·(L+1), C·P·P] in the conv weight's
-// (c, ky, kx) order: per frame a zero row (CLS), one row per patch, and a zero row (message slot).
-func patchify(pixels []float32, bt int, c VisionConfig) []float32 {
-	p, s, ch := c.PatchSize, c.ImageSize, c.NumChannels
+// (c, ky, kx) order into cols (zeroed): per frame a zero row (CLS), one row per patch, and a zero row
+// (message slot). It is the CPU backend's Patchify.
+func patchify(cols, pixels []float32, bt, ch, s, p int) {
 	g := s / p
 	np := g * g
 	ls := np + 2
 	kk := ch * p * p
-	cols := make([]float32, bt*ls*kk)
 	for f := range bt {
 		for pi := range np {
 			py, px := pi/g, pi%g
@@ -144,7 +142,6 @@ func patchify(pixels []float32, bt int, c VisionConfig) []float32 {
 			}
 		}
 	}
-	return cols
 }
 
 // forward runs one cross-frame layer on x ([B·T·ls, D]; row ls-1 of each frame is the message slot).

@@ -183,7 +183,7 @@ func (m *Model) EncodeVideo(pixels []float32, videos int) (*Video, error) {
 
 func (m *Model) encodeVideo(pixels []float32, videos int, trace *videoTrace) (*Video, error) {
 	vc := m.Config.Vision
-	t, p := vc.NumFrames, m.Config.ProjectionDim
+	t := vc.NumFrames
 	want := videos * t * vc.NumChannels * vc.ImageSize * vc.ImageSize
 	if videos <= 0 {
 		return nil, fmt.Errorf("no video to encode")
@@ -195,6 +195,32 @@ func (m *Model) encodeVideo(pixels []float32, videos int, trace *videoTrace) (*V
 	b := m.backend
 	ws := b.Workspace()
 	defer ws.Release()
+	px := ws.Alloc(videos*t*vc.NumChannels*vc.ImageSize, vc.ImageSize) // [B·T·C·S, S]
+	b.Upload(px, pixels)
+	return m.encodeVideoMat(ws, px, videos, trace)
+}
+
+// EncodeVideoMat is EncodeVideo for pixels already in backend memory (uploaded once, or preprocessed
+// there): a packed Mat of B·T·C·S·S values in [B, T, C, S, S] order, e.g. [B·T·C·S, S].
+func (m *Model) EncodeVideoMat(pixels Mat, videos int) (*Video, error) {
+	vc := m.Config.Vision
+	want := videos * vc.NumFrames * vc.NumChannels * vc.ImageSize * vc.ImageSize
+	if videos <= 0 {
+		return nil, fmt.Errorf("no video to encode")
+	}
+	if pixels.Rows*pixels.Cols != want || (pixels.Ld != pixels.Cols && pixels.Rows > 1) {
+		return nil, fmt.Errorf("pixel matrix %dx%d (row stride %d) is not %d packed values (%d videos × %d frames × %d×%d×%d)",
+			pixels.Rows, pixels.Cols, pixels.Ld, want, videos, vc.NumFrames, vc.NumChannels, vc.ImageSize, vc.ImageSize)
+	}
+	ws := m.backend.Workspace()
+	defer ws.Release()
+	return m.encodeVideoMat(ws, pixels, videos, nil)
+}
+
+func (m *Model) encodeVideoMat(ws Workspace, pixels Mat, videos int, trace *videoTrace) (*Video, error) {
+	vc := m.Config.Vision
+	t, p := vc.NumFrames, m.Config.ProjectionDim
+	b := m.backend
 	var vt *visionTrace
 	if trace != nil {
 		vt = &trace.vision

@@ -1,0 +1,31 @@
+//go:build !cuda
+
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/xclipfilter/xclipfilter/model"
+)
+
+// cudaBuilt says whether this xclip has the CUDA backend (built with -tags cuda).
+const cudaBuilt = false
+
+// errNoCUDA is --device cuda's error in the default build.
+var errNoCUDA = errors.New("this xclip was built without CUDA; build with -tags cuda (make xclip-cuda)")
+
+// newBackend returns the backend for --device (cpu, cuda, or auto: the CPU in this build) and --dtype
+// ("" or fp32 on the CPU).
+func newBackend(device string, threads int, dtype string) (model.Backend, error) {
+	switch device {
+	case "cpu", "auto", "":
+		if dtype != "" && dtype != "fp32" {
+			return nil, fmt.Errorf("--dtype %s: the CPU backend computes in fp32", dtype)
+		}
+		return model.NewCPUBackend(threads), nil
+	case "cuda":
+		return nil, errNoCUDA
+	}
+	return nil, fmt.Errorf("unknown device %q (want cpu, cuda or auto)", device)
+}
