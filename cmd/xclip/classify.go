@@ -38,8 +38,9 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON object (labels, logits, probs, ...)")
 	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")
 	savePixels := fs.String("save-pixels", "", "also write the preprocessed window to this safetensors file (key pixel_values)")
+	video := addVideoFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: xclip classify --model DIR --labels \"a;b;c\" [flags] FRAME...\n\n")
+		fmt.Fprint(stderr, "usage: xclip classify --model DIR --labels \"a;b;c\" [flags] FRAME... | VIDEO_FILE\n\n")
 		fs.PrintDefaults()
 	}
 	files, err := parseFlags(fs, args)
@@ -65,6 +66,9 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	c.Warn = func(msg string) { fmt.Fprintf(stderr, "xclip classify: warning: %s\n", msg) }
+	if isVideo(files) {
+		return classifyVideo(c, names, *template, files[0], video, stdout, stderr)
+	}
 
 	idx := model.SampleUniform(len(files), c.NumFrames())
 	window := make([]string, len(idx))

@@ -1,0 +1,132 @@
+// Package xclipfilter is the xclipfilter GStreamer element: zero-shot classification of live or
+// recorded video against text labels with an X-CLIP model, as a passthrough filter.
+//
+// # Quick start
+//
+// Build the plugin (make plugin → bin/libgstxclip.so) and classify a file:
+//
+//	GST_PLUGIN_PATH=$PWD/bin gst-launch-1.0 -m filesrc location=video.mp4 ! decodebin ! videoconvert ! \
+//	    xclipfilter model=./xclip-base-patch32 labels="a fall;a fight;nobody" \
+//	        prompt-template="a video of {}" blocking=true ! fakesink
+//
+// Every classified window appears in gst-launch's output as an element message:
+//
+//	Got message #52 from element "xclipfilter0" (element): xclip, window=(guint64)1,
+//	    labels=(string)< "a fall", "a fight", "nobody" >, logits=(double)< 21.5, 19.2, 24.9 >,
+//	    scores=(double)< 0.032, 0.003, 0.965 >, top-label=(string)nobody, top-score=(double)0.965, ...
+//
+// GST_PLUGIN_PATH=$PWD/bin gst-inspect-1.0 xclipfilter documents every property and pad.
+//
+// # What it does
+//
+// xclipfilter is a GstBaseTransform working in place: every buffer goes downstream untouched, with its
+// timestamps, as soon as it arrives. The element samples every frame-interval-th frame, converts it to
+// RGB (a copy) and keeps the model's number of frames (num_frames in config.json: 8 for
+// xclip-base-patch32) as the current window. Every window-stride sampled frames (by default num_frames:
+// windows do not overlap) the window goes to an inference goroutine. While that goroutine is busy, new
+// windows are skipped and counted (windows-skipped), never queued: a live pipeline never waits for the
+// model and the element adds no latency (LATENCY queries are answered by upstream unchanged). Set
+// blocking=true to classify every window of a file instead, holding the stream up while inference
+// runs.
+//
+// Flushing seeks, discontinuities (DISCONT buffers), gaps (GAP events and buffers) and caps changes
+// start a new window. At end of stream the element classifies the window being filled, if any frame
+// arrived since the last classified window (with fewer than num_frames frames, they are sampled
+// uniformly to fill the window), and sends its result before forwarding EOS.
+//
+// # Caps
+//
+// Sink and source: video/x-raw in RGB, RGBA, BGRx, BGRA, xRGB, I420 or NV12, any size and frame rate.
+// Row strides and plane offsets come from the buffer's GstVideoMeta when it has one (the frame is
+// mapped with gst_video_frame_map). I420 and NV12 are converted with the caps' colorimetry (BT.601,
+// BT.709, BT.2020, SMPTE 240M or FCC matrix; limited or full range) using the matrix that
+// videoconvert builds, evaluated exactly (16-bit fixed point, rounded), chroma being repeated over
+// each 2x2 block, so that the same picture in any format gives the same result within conversion
+// rounding. (videoconvert 1.22's own 8-bit fast path for limited-range YUV lands up to 5 levels
+// lower, e.g. Y=235 white becomes 253; a picture converted to I420 by videoconvert and classified by
+// xclipfilter is closer to the RGB original than one converted back by videoconvert.) Alpha is
+// ignored. Converting a sampled 1920x1080 I420 frame takes about 11 ms on the streaming thread
+// (packed RGB formats 1 to 7 ms); frames that are not sampled cost nothing.
+//
+// # Results
+//
+// For every classified window the element
+//
+//   - posts an element message on the bus, structure "xclip";
+//   - pushes the same structure downstream as a serialized custom event (GST_EVENT_CUSTOM_DOWNSTREAM),
+//     from the streaming thread, before the next buffer that leaves the element after the result is
+//     ready (before EOS for the last window);
+//   - with attach-meta=true, adds a GstVideoRegionOfInterestMeta over the whole frame (roi type
+//     "xclip") to that same buffer, with an "xclip" param structure holding window, window-start,
+//     window-end, top-label, top-score, top-labels and top-scores. The meta cannot be on the buffer
+//     that completed the window without making that buffer wait for inference, so it rides on a later
+//     buffer and names the window it describes by its window-start and window-end. No buffer follows
+//     the last window at EOS, so that result comes as message and event only.
+//
+// The structure's fields:
+//
+//	window           guint64   windows cut since the element started, from 1 (skipped windows count)
+//	labels           < string > every label, in the order given
+//	logits           < double > the window's logits_per_video row, in label order
+//	scores           < double > softmax of logits
+//	top-label        string    best label
+//	top-score        double    its score
+//	top-labels       < string > the top-k best labels whose score is at least threshold (maybe empty)
+//	top-scores       < double > their scores
+//	window-start     guint64   PTS of the first frame of the window, ns (GST_CLOCK_TIME_NONE if unknown)
+//	window-end       guint64   PTS of the last frame of the window, ns
+//	running-time     guint64   running time of the last frame, ns
+//	stream-time      guint64   stream time of the last frame, ns
+//	inference-time   double    preprocessing and inference, ms
+//	windows-skipped  guint64   windows skipped since start because inference was busy
+//	final            boolean   the window was finished at end of stream
+//
+// Arrays are GstValueArray (GST_TYPE_ARRAY, printed "< a, b >"). Go programs read them with
+// ParseMessage, ParseEvent, ParseStructure or ParseString; a statically registered element also
+// calls a Go function (SetResultCallback).
+//
+// # Properties
+//
+//	model            string   checkpoint folder (required; only in NULL/READY)
+//	labels           string   "a;b;c" (writable in PAUSED/PLAYING: encoded off the streaming thread,
+//	                          cached per label text, used from the next window once encoded; the last
+//	                          of quick successive changes wins; a list without a label is refused
+//	                          with a warning; it replaces the labels of labels-file)
+//	labels-file      string   one label per line (# comments), read at start; set labels or
+//	                          labels-file, not both
+//	prompt-template  string   "{}" (default) or e.g. "a video of {}"
+//	frame-interval   uint     sample every Nth frame, 1-10000, default 4
+//	window-stride    uint     sampled frames between windows, 0-10000, default 0 = num_frames
+//	top-k            uint     1-10000, default 3 (writable in PLAYING)
+//	threshold        double   0-1, default 0 (writable in PLAYING)
+//	device           enum     auto (default), cpu, cuda. The default build (make plugin) runs on the
+//	                          CPU: auto means cpu and cuda is refused. A CUDA build (make plugin-cuda,
+//	                          only for machines with an NVIDIA GPU) runs cuda on the GPU (bf16) and
+//	                          auto on the GPU when it can be opened, else on the CPU
+//	attach-meta      boolean  default false (writable in PLAYING)
+//	blocking         boolean  default false: skip windows while inference is busy
+//	windows-skipped  guint64  read-only
+//
+// Properties marked only in NULL/READY are ignored, with a warning, in PAUSED and PLAYING.
+//
+// # Errors
+//
+// A missing or invalid model, empty labels, an unreadable labels-file, a prompt-template without {}
+// and a device that cannot be had (device=cuda in the default build) make the element refuse the READY to PAUSED change with an error message naming the
+// problem (gst-launch-1.0 prints "ERROR: from element .../GstXClipFilter:xclipfilter0: ..."). A failed
+// inference posts a warning and the stream goes on; no panic crosses into GStreamer (each virtual
+// method recovers and posts an error instead).
+//
+// # In a Go application
+//
+// An application registers the element inside its own process and gets typed results:
+//
+//	gst.Init(nil)
+//	xclipfilter.RegisterStatic()
+//	pipeline, _ := gst.NewPipelineFromString("videotestsrc ! videoconvert ! xclipfilter name=x model=... labels=... ! fakesink")
+//	x, _ := pipeline.GetElementByName("x")
+//	xclipfilter.SetResultCallback(x, func(r xclipfilter.Result) { fmt.Println(r.TopLabel, r.TopScore) })
+//
+// A process holds either the static registration or libgstxclip.so, not both: each shared object
+// carries its own Go runtime. Debug output: GST_DEBUG=xclipfilter:5.
+package xclipfilter

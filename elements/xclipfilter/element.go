@@ -1,0 +1,625 @@
+package xclipfilter
+
+/*
+#cgo pkg-config: gstreamer-1.0 gstreamer-base-1.0 gstreamer-video-1.0
+#include <stdlib.h>
+#include "xclip.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/go-gst/go-glib/glib"
+	"github.com/go-gst/go-gst/gst"
+	"github.com/go-gst/go-gst/gst/base"
+
+	"github.com/xclipfilter/xclipfilter/engine"
+	"github.com/xclipfilter/xclipfilter/model"
+	"github.com/xclipfilter/xclipfilter/model/preprocess"
+)
+
+// Sink and source caps: the formats the element converts to RGB for the model.
+const padCaps = "video/x-raw, format=(string){ RGB, RGBA, BGRx, BGRA, xRGB, I420, NV12 }, " +
+	"width=(int)[ 1, 2147483647 ], height=(int)[ 1, 2147483647 ], framerate=(fraction)[ 0/1, 2147483647/1 ]"
+
+// Error domains and codes for postMessage (GstResourceError / GstStreamError / GstLibraryError /
+// GstCoreError numbers).
+const (
+	domainResource = 0
+	domainStream   = 1
+	domainLibrary  = 2
+	domainCore     = 3
+
+	codeFailed   = 1 // GST_*_ERROR_FAILED
+	codeNotFound = C.GST_RESOURCE_ERROR_NOT_FOUND
+	codeSettings = C.GST_RESOURCE_ERROR_SETTINGS
+	codeInit     = C.GST_LIBRARY_ERROR_INIT
+	codeDecode   = C.GST_STREAM_ERROR_DECODE
+)
+
+// What gst-inspect-1.0 shows under "Messages" and "Events".
+const (
+	messagesDoc = "element message \"xclip\" for every classified window: window (guint64), labels, logits " +
+		"(logits_per_video row), scores (softmax), top-labels, top-scores (GstValueArray of string/double), " +
+		"top-label, top-score, window-start, window-end (PTS of the window's first and last frame), " +
+		"running-time, stream-time (of the last frame; guint64 ns, GST_CLOCK_TIME_NONE when unknown), " +
+		"inference-time (double, ms), windows-skipped (guint64), final (boolean: finished at EOS)"
+	eventsDoc = "the same \"xclip\" structure as a serialized GST_EVENT_CUSTOM_DOWNSTREAM event, pushed before " +
+		"the next buffer after the result is ready (before EOS for the last window); with attach-meta, " +
+		"a GstVideoRegionOfInterestMeta \"xclip\" over the whole frame on that buffer"
+)
+
+// Test hooks: inferenceDelay slows every window's inference down, inferencePanic makes it panic.
+// Both are zero in production.
+var (
+	inferenceDelay atomic.Int64
+	inferencePanic atomic.Bool
+)
+
+// filter is the Go half of one xclipfilter element.
+type filter struct {
+	self unsafe.Pointer // the GstBaseTransform; set in Constructed, valid for the life of this value
+
+	mu       sync.Mutex // guards set, st, skipped, callback
+	set      settings
+	st       *state
+	skipped  uint64 // windows skipped by the last run, reported after stop
+	callback func(Result)
+
+	loadMu sync.Mutex // guards loaded
+	loaded struct {
+		dir    string
+		device int
+		c      *model.Classifier
+	}
+}
+
+// state lives from start to stop.
+type state struct {
+	eng     *engine.Engine
+	labelWG sync.WaitGroup // the label encoding goroutine
+
+	relabelMu  sync.Mutex // guards nextLabels, relabeling
+	nextLabels string     // labels to encode next ("" when none)
+	relabeling bool       // the label encoding goroutine runs
+
+	// Streaming thread only.
+	info   *C.GstVideoInfo
+	format pixFormat
+	width  int
+	height int
+	yuv    yuvToRGB
+	warned bool
+
+	pmu     sync.Mutex
+	pending []Result // results to push downstream before the next buffer
+}
+
+// maxPending bounds the results waiting for a buffer (they are still posted on the bus).
+const maxPending = 64
+
+var _ glib.GoObjectSubclass = (*filter)(nil)
+
+func (f *filter) New() glib.GoObjectSubclass { return &filter{set: defaultSettings()} }
+
+func (f *filter) ClassInit(klass *glib.ObjectClass) {
+	defer func() {
+		if p := recover(); p != nil {
+			msg := C.CString(fmt.Sprintf("xclipfilter: class init failed: %v", p))
+			C.xclip_log(nil, C.GST_LEVEL_ERROR, msg)
+			C.free(unsafe.Pointer(msg))
+		}
+	}()
+	k := klass.Unsafe()
+	var strs []*C.char
+	cs := func(s string) *C.char { c := C.CString(s); strs = append(strs, c); return c }
+	defer func() {
+		for _, c := range strs {
+			C.free(unsafe.Pointer(c)) // GStreamer copied them
+		}
+	}()
+	C.xclip_element_class_setup(k, cs("X-CLIP video classifier"), cs("Filter/Analyzer/Video"),
+		cs("Zero-shot classification of a sliding window of video frames against text labels with an "+
+			"X-CLIP model; results are posted as \"xclip\" element messages and pushed downstream as "+
+			"\"xclip\" custom events; video passes through untouched"),
+		cs("xclipfilter developers"), cs(padCaps), cs(padCaps), cs(messagesDoc), cs(eventsDoc))
+	C.xclip_class_set_property_funcs(k)
+	installProperties(k)
+}
+
+// Constructed keeps the instance pointer: go-gst v1.4.0 passes a nil self to GstBaseTransform methods.
+func (f *filter) Constructed(obj *glib.Object) {
+	defer func() {
+		if p := recover(); p != nil {
+			f.log(C.GST_LEVEL_ERROR, fmt.Sprintf("constructed: %v", p))
+		}
+	}()
+	f.self = obj.Unsafe()
+	C.xclip_transform_init(f.self)
+}
+
+func (f *filter) log(level C.GstDebugLevel, msg string) {
+	cs := C.CString(msg)
+	C.xclip_log(f.self, level, cs)
+	C.free(unsafe.Pointer(cs))
+}
+
+// postMessage posts an error (or warning) message whose text names the problem.
+func (f *filter) postMessage(isError bool, domain, code int, text, debugInfo string) {
+	if f.self == nil {
+		return
+	}
+	file, function, line := "xclipfilter", "", 0
+	if pc, path, l, ok := runtime.Caller(1); ok {
+		file, line = filepath.Base(path), l
+		if fn := runtime.FuncForPC(pc); fn != nil {
+			function = fn.Name()[strings.LastIndex(fn.Name(), ".")+1:]
+		}
+	}
+	ct, cd, cf, cfn := C.CString(text), C.CString(debugInfo), C.CString(file), C.CString(function)
+	C.xclip_post_message_full(f.self, boolC(isError), C.int(domain), C.int(code), ct, cd, cf, cfn, C.int(line))
+	C.free(unsafe.Pointer(ct))
+	C.free(unsafe.Pointer(cd))
+	C.free(unsafe.Pointer(cf))
+	C.free(unsafe.Pointer(cfn))
+}
+
+// internalError turns a recovered panic into an error message.
+func (f *filter) internalError(where string, p any) {
+	f.postMessage(true, domainCore, codeFailed, fmt.Sprintf("xclipfilter: internal error in %s: %v", where, p), string(debug.Stack()))
+}
+
+func (f *filter) state() *state {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.st
+}
+
+// startError is a reason to refuse to start, with its GStreamer error domain and code.
+type startError struct {
+	domain, code int
+	msg          string
+}
+
+func (e *startError) Error() string { return e.msg }
+
+func settingsError(format string, a ...any) error {
+	return &startError{domainResource, codeSettings, fmt.Sprintf(format, a...)}
+}
+
+// labelsOf resolves the labels of a start.
+func labelsOf(s settings) ([]string, error) {
+	if s.labels != "" && s.labelsFile != "" {
+		return nil, settingsError("both labels and labels-file are set: set one of them")
+	}
+	if s.labelsFile != "" {
+		b, err := os.ReadFile(s.labelsFile)
+		if err != nil {
+			return nil, &startError{domainResource, codeNotFound, fmt.Sprintf("cannot read labels-file: %v", err)}
+		}
+		names := parseLabelsFile(string(b))
+		if len(names) == 0 {
+			return nil, settingsError("labels-file %s has no labels (one label per line)", s.labelsFile)
+		}
+		return names, nil
+	}
+	names := splitLabels(s.labels)
+	if len(names) == 0 {
+		if strings.TrimSpace(s.labels) == "" {
+			return nil, settingsError("no labels: set labels (e.g. labels=\"a fall;a fight;nobody\") or labels-file")
+		}
+		return nil, settingsError("labels %q has no label: separate labels with \";\"", s.labels)
+	}
+	return names, nil
+}
+
+// classifier loads the model on the device, or returns the one an earlier start loaded from the same
+// folder for the same device.
+func (f *filter) classifier(dir string, device int) (*model.Classifier, error) {
+	f.loadMu.Lock()
+	defer f.loadMu.Unlock()
+	if f.loaded.c != nil && f.loaded.dir == dir && f.loaded.device == device {
+		return f.loaded.c, nil
+	}
+	f.loaded.c = nil
+	b, note, err := newBackend(device)
+	if err != nil {
+		return nil, &startError{domainResource, codeSettings, err.Error()}
+	}
+	if note != "" {
+		f.log(C.GST_LEVEL_INFO, note)
+	}
+	c, err := model.NewClassifier(dir, model.Options{Backend: b})
+	if err != nil {
+		return nil, &startError{domainResource, codeNotFound, fmt.Sprintf("cannot load the X-CLIP model %s: %v", dir, err)}
+	}
+	c.Warn = func(msg string) { f.postMessage(false, domainResource, codeSettings, msg, "") }
+	f.loaded.dir, f.loaded.device, f.loaded.c = dir, device, c
+	return c, nil
+}
+
+// prompted applies the prompt template to the labels it encodes, and holds inference back by
+// inferenceDelay.
+type prompted struct {
+	*model.Classifier
+	template string
+}
+
+func (p prompted) EncodeLabels(labels []string) (*model.Tensor, error) {
+	prompts := make([]string, len(labels))
+	for i, l := range labels {
+		prompts[i] = strings.ReplaceAll(p.template, "{}", l)
+	}
+	return p.Classifier.EncodeLabels(prompts)
+}
+
+func (p prompted) Classify(pixels []float32, labels *model.Tensor) ([]float32, error) {
+	if d := time.Duration(inferenceDelay.Load()); d > 0 {
+		time.Sleep(d)
+	}
+	if inferencePanic.Load() {
+		panic("injected inference fault")
+	}
+	return p.Classifier.Classify(pixels, labels)
+}
+
+// open checks the settings, loads the model and starts an engine.
+func (f *filter) open(s settings) (*state, error) {
+	if s.device == deviceCUDA && !cudaBuilt {
+		_, _, err := newBackend(s.device) // the error, before anything else
+		return nil, &startError{domainResource, codeSettings, err.Error()}
+	}
+	if strings.TrimSpace(s.model) == "" {
+		return nil, &startError{domainResource, codeNotFound, "no model: set the model property to an X-CLIP " +
+			"checkpoint folder (config.json, model.safetensors, tokenizer files)"}
+	}
+	if !strings.Contains(s.template, "{}") {
+		return nil, settingsError("prompt-template %q has no {} for the label", s.template)
+	}
+	names, err := labelsOf(s)
+	if err != nil {
+		return nil, err
+	}
+	c, err := f.classifier(s.model, s.device)
+	if err != nil {
+		return nil, err
+	}
+	cfg := engine.Config{FrameInterval: int(s.frameInterval), WindowStride: int(s.windowStride), Blocking: s.blocking}
+	if cfg.WindowStride == 0 {
+		cfg.WindowStride = c.NumFrames()
+	}
+	st := &state{}
+	eng, err := engine.New(prompted{c, s.template}, cfg, names, func(r engine.Result) { f.onResult(st, r) })
+	if err != nil {
+		return nil, settingsError("cannot use labels %q: %v", strings.Join(names, ";"), err)
+	}
+	st.eng = eng
+	return st, nil
+}
+
+// Start runs in the READY to PAUSED change: a failure refuses the state change with an error message
+// that names the problem.
+func (f *filter) Start(_ *base.GstBaseTransform) (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			f.internalError("start", p)
+			ok = false
+		}
+	}()
+	f.mu.Lock()
+	s := f.set
+	f.mu.Unlock()
+	st, err := f.open(s)
+	if err != nil {
+		var se *startError
+		if !errors.As(err, &se) {
+			se = &startError{domainLibrary, codeInit, err.Error()}
+		}
+		f.log(C.GST_LEVEL_ERROR, se.msg)
+		f.postMessage(true, se.domain, se.code, se.msg, "")
+		return false
+	}
+	f.mu.Lock()
+	f.st = st
+	f.skipped = 0
+	f.mu.Unlock()
+	f.log(C.GST_LEVEL_INFO, fmt.Sprintf("started: model %s, labels %q", s.model, st.eng.Labels()))
+	return true
+}
+
+// Stop runs in the PAUSED to READY change, after streaming stopped.
+func (f *filter) Stop(_ *base.GstBaseTransform) (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			f.internalError("stop", p)
+			ok = false
+		}
+	}()
+	f.mu.Lock()
+	st := f.st
+	f.st = nil
+	f.mu.Unlock()
+	if st == nil {
+		return true
+	}
+	st.labelWG.Wait()
+	st.eng.Close()
+	f.mu.Lock()
+	f.skipped = st.eng.Skipped()
+	f.mu.Unlock()
+	C.xclip_video_info_free(st.info)
+	st.info = nil
+	st.pmu.Lock()
+	st.pending = nil
+	st.pmu.Unlock()
+	return true
+}
+
+// relabel switches to new labels in PAUSED or PLAYING. Label sets are encoded one at a time on a
+// goroutine, the latest set winning, so that quick successive changes end with the last one. Called
+// with f.mu held (stop waits for labelWG).
+func (st *state) relabel(f *filter, text string) {
+	st.relabelMu.Lock()
+	defer st.relabelMu.Unlock()
+	st.nextLabels = text
+	if st.relabeling {
+		return
+	}
+	st.relabeling = true
+	st.labelWG.Add(1)
+	go func() {
+		defer st.labelWG.Done()
+		defer func() {
+			if p := recover(); p != nil {
+				f.internalError("label encoding", p)
+			}
+		}()
+		for {
+			st.relabelMu.Lock()
+			text := st.nextLabels
+			if text == "" {
+				st.relabeling = false
+				st.relabelMu.Unlock()
+				return
+			}
+			st.nextLabels = ""
+			st.relabelMu.Unlock()
+			names := splitLabels(text)
+			done := make(chan error, 1)
+			st.eng.SetLabels(names, func(err error) { done <- err })
+			if err := <-done; err != nil {
+				f.postMessage(false, domainResource, codeSettings, fmt.Sprintf("cannot use labels %q: %v", text, err), "")
+			} else {
+				f.log(C.GST_LEVEL_INFO, fmt.Sprintf("labels now %q", names))
+			}
+		}
+	}()
+}
+
+// onResult runs on the engine's goroutine (or on the streaming thread for the last window): it posts
+// the bus message, queues the result for the streaming thread and calls the Go callback.
+func (f *filter) onResult(st *state, r engine.Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			f.internalError("result delivery", p)
+		}
+	}()
+	if r.Err != nil {
+		f.postMessage(false, domainStream, codeFailed, fmt.Sprintf("inference failed on window %d: %v", r.Window, r.Err), "")
+		return
+	}
+	f.mu.Lock()
+	topK, threshold, cb := int(f.set.topK), f.set.threshold, f.callback
+	f.mu.Unlock()
+	res := newResult(r, topK, threshold)
+	s := res.structure()
+	C.xclip_post_structure(f.self, s)
+	C.xclip_structure_free(s)
+	st.pmu.Lock()
+	if len(st.pending) >= maxPending {
+		st.pending = st.pending[1:]
+	}
+	st.pending = append(st.pending, res)
+	st.pmu.Unlock()
+	if cb != nil {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					f.postMessage(false, domainCore, codeFailed, fmt.Sprintf("xclipfilter: the result callback panicked: %v", p), string(debug.Stack()))
+				}
+			}()
+			cb(res)
+		}()
+	}
+}
+
+// pushPending pushes the results that became ready since the last buffer as custom downstream events
+// and, with attach-meta, attaches their region-of-interest metas to buf (nil at EOS). Streaming thread.
+func (f *filter) pushPending(st *state, buf *C.GstBuffer) {
+	st.pmu.Lock()
+	pending := st.pending
+	st.pending = nil
+	st.pmu.Unlock()
+	if len(pending) == 0 {
+		return
+	}
+	f.mu.Lock()
+	attach := f.set.attachMeta
+	f.mu.Unlock()
+	for i := range pending {
+		r := &pending[i]
+		C.xclip_push_custom_event(f.self, r.structure()) // the event takes the structure
+		if attach && buf != nil && st.width > 0 {
+			C.xclip_add_roi(buf, C.guint(st.width), C.guint(st.height), r.roiStructure())
+		}
+	}
+}
+
+func engineTime(t C.guint64) int64 {
+	if uint64(t) == ClockTimeNone || uint64(t) > 1<<62 {
+		return engine.ClockTimeNone
+	}
+	return int64(t)
+}
+
+// SetCaps records the video format; a change of caps resets the window.
+func (f *filter) SetCaps(_ *base.GstBaseTransform, incaps, _ *gst.Caps) (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			f.internalError("set_caps", p)
+			ok = false
+		}
+	}()
+	st := f.state()
+	if st == nil {
+		return true
+	}
+	info := C.xclip_video_info_from_caps((*C.GstCaps)(unsafe.Pointer(incaps.Instance())))
+	if info == nil {
+		f.postMessage(true, domainStream, codeDecode, "xclipfilter: cannot read the video caps", incaps.String())
+		return false
+	}
+	var format, w, h, matrix, colorRange C.int
+	C.xclip_video_info_describe(info, &format, &w, &h, &matrix, &colorRange)
+	pf := pixFormatOf(format)
+	if pf == 0 {
+		C.xclip_video_info_free(info)
+		return false
+	}
+	if st.info != nil {
+		if C.xclip_video_info_equal(st.info, info) == 0 {
+			st.eng.Reset()
+		}
+		C.xclip_video_info_free(st.info)
+	}
+	st.info, st.format, st.width, st.height = info, pf, int(w), int(h)
+	st.yuv = newYUVToRGB(int(matrix), int(colorRange))
+	f.log(C.GST_LEVEL_DEBUG, fmt.Sprintf("caps: %v %dx%d, matrix %d, range %d", pf, w, h, matrix, colorRange))
+	return true
+}
+
+func pixFormatOf(f C.int) pixFormat {
+	switch f {
+	case C.GST_VIDEO_FORMAT_RGB:
+		return fmtRGB
+	case C.GST_VIDEO_FORMAT_RGBA:
+		return fmtRGBA
+	case C.GST_VIDEO_FORMAT_BGRx:
+		return fmtBGRx
+	case C.GST_VIDEO_FORMAT_BGRA:
+		return fmtBGRA
+	case C.GST_VIDEO_FORMAT_xRGB:
+		return fmtXRGB
+	case C.GST_VIDEO_FORMAT_I420:
+		return fmtI420
+	case C.GST_VIDEO_FORMAT_NV12:
+		return fmtNV12
+	}
+	return 0
+}
+
+// frameOf maps buf (honouring its GstVideoMeta strides and offsets) and converts it to packed RGB.
+func (st *state) frameOf(buf *C.GstBuffer) (preprocess.Frame, error) {
+	fr := C.xclip_frame_map(st.info, buf)
+	if fr == nil {
+		return preprocess.Frame{}, errors.New("cannot map the video frame")
+	}
+	defer C.xclip_frame_unmap(fr)
+	var p planes
+	for i := range numPlanes(st.format) {
+		stride := int(C.xclip_frame_stride(fr, C.int(i)))
+		data := C.xclip_frame_plane(fr, C.int(i))
+		if data == nil || stride <= 0 {
+			return preprocess.Frame{}, fmt.Errorf("plane %d is not mapped", i)
+		}
+		p.stride[i] = stride
+		p.data[i] = unsafe.Slice((*byte)(unsafe.Pointer(data)), planeBytes(st.format, st.width, st.height, i, stride))
+	}
+	return toRGB(st.format, st.width, st.height, p, &st.yuv)
+}
+
+// TransformIP sees every buffer on the streaming thread: it pushes the results that are ready, and
+// converts a sampled frame into the window. It never waits for inference (unless blocking is set).
+func (f *filter) TransformIP(_ *base.GstBaseTransform, buffer *gst.Buffer) (ret gst.FlowReturn) {
+	defer func() {
+		if p := recover(); p != nil {
+			f.internalError("transform_ip", p)
+			ret = gst.FlowError
+		}
+	}()
+	st := f.state()
+	if st == nil {
+		return gst.FlowOK
+	}
+	buf := (*C.GstBuffer)(unsafe.Pointer(buffer.Instance()))
+	f.pushPending(st, buf)
+	flags := C.xclip_buffer_flags(buf)
+	if flags&C.GST_BUFFER_FLAG_DISCONT != 0 {
+		st.eng.Reset()
+	}
+	if flags&C.GST_BUFFER_FLAG_GAP != 0 {
+		st.eng.Reset()
+		return gst.FlowOK
+	}
+	if st.info == nil {
+		return gst.FlowNotNegotiated
+	}
+	if !st.eng.WantFrame() {
+		return gst.FlowOK
+	}
+	frame, err := st.frameOf(buf)
+	if err != nil {
+		if !st.warned {
+			st.warned = true
+			f.postMessage(false, domainStream, codeDecode, fmt.Sprintf("xclipfilter: skipping frames: %v", err), "")
+		}
+		return gst.FlowOK
+	}
+	var pts, dur, rt, stt C.guint64
+	C.xclip_buffer_times(f.self, buf, &pts, &dur, &rt, &stt)
+	st.eng.Push(engine.Frame{Frame: frame, PTS: engineTime(pts), Duration: engineTime(dur),
+		RunningTime: engineTime(rt), StreamTime: engineTime(stt)})
+	return gst.FlowOK
+}
+
+// SinkEvent resets the window on flush and gap, and finishes the last window at EOS before forwarding
+// it, so that its result (message and event) precedes EOS.
+func (f *filter) SinkEvent(_ *base.GstBaseTransform, event *gst.Event) (ok bool) {
+	ev := (*C.GstEvent)(unsafe.Pointer(event.Instance()))
+	forwarded := false
+	defer func() {
+		if p := recover(); p != nil {
+			f.internalError("sink_event", p)
+			if !forwarded {
+				ok = C.xclip_parent_sink_event(f.self, ev) != 0
+			}
+		}
+	}()
+	if st := f.state(); st != nil {
+		switch C.xclip_event_type(ev) {
+		case C.GST_EVENT_FLUSH_STOP:
+			st.eng.Reset()
+			st.pmu.Lock()
+			st.pending = nil
+			st.pmu.Unlock()
+		case C.GST_EVENT_GAP:
+			st.eng.Reset()
+		case C.GST_EVENT_EOS:
+			st.eng.Drain()
+			f.pushPending(st, nil)
+		}
+	}
+	forwarded = true
+	return C.xclip_parent_sink_event(f.self, ev) != 0
+}

@@ -1,0 +1,328 @@
+package xclipfilter
+
+/*
+#include <stdlib.h>
+#include "xclip.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"unsafe"
+
+	"github.com/go-gst/go-glib/glib"
+)
+
+// Device values of the device property.
+const (
+	deviceAuto = 0
+	deviceCPU  = 1
+	deviceCUDA = 2
+)
+
+// settings are the property values; filter.mu guards them.
+type settings struct {
+	model, labels, labelsFile, template string
+	frameInterval, windowStride, topK   uint
+	threshold                           float64
+	device                              int
+	attachMeta, blocking                bool
+}
+
+// Defaults of the properties.
+const (
+	defaultTemplate      = "{}"
+	defaultFrameInterval = 4
+	defaultWindowStride  = 0
+	defaultTopK          = 3
+	defaultThreshold     = 0.0
+	defaultDevice        = deviceAuto
+)
+
+func defaultSettings() settings {
+	return settings{
+		template: defaultTemplate, frameInterval: defaultFrameInterval, windowStride: defaultWindowStride,
+		topK: defaultTopK, threshold: defaultThreshold, device: defaultDevice,
+	}
+}
+
+type propKind int
+
+const (
+	propString propKind = iota
+	propUint
+	propUint64
+	propDouble
+	propBool
+	propDevice
+)
+
+// property describes one property for installation and documentation. Playing marks the properties
+// that may change in PAUSED and PLAYING; the others only change in NULL or READY.
+type property struct {
+	id          uint
+	name, nick  string
+	blurb       string
+	kind        propKind
+	min, max    float64
+	def         any
+	playing     bool
+	readOnly    bool
+	defaultText string
+}
+
+// properties, in the order of the ids in xclip.h.
+var properties = []property{
+	{id: C.XCLIP_PROP_MODEL, name: "model", nick: "Model folder", kind: propString, def: "",
+		blurb: "X-CLIP checkpoint folder: config.json, model.safetensors (or a sharded index, or weights_manifest.json), " +
+			"the tokenizer (tokenizer.json, or vocab.json and merges.txt) and preprocessor_config.json (optional). Required"},
+	{id: C.XCLIP_PROP_LABELS, name: "labels", nick: "Labels", kind: propString, def: "", playing: true,
+		blurb: "Labels separated by \";\", e.g. \"a fall;a fight;nobody\". Writable in PLAYING: new labels are " +
+			"encoded off the streaming thread (cached per label text) and take effect at the next window. " +
+			"Set labels or labels-file"},
+	{id: C.XCLIP_PROP_LABELS_FILE, name: "labels-file", nick: "Labels file", kind: propString, def: "",
+		blurb: "File with one label per line (blank lines and lines starting with # are skipped), read when the " +
+			"element starts; an alternative to labels"},
+	{id: C.XCLIP_PROP_PROMPT_TEMPLATE, name: "prompt-template", nick: "Prompt template", kind: propString,
+		def:   defaultTemplate,
+		blurb: "Text encoded for each label, {} standing for the label, e.g. \"a video of {}\""},
+	{id: C.XCLIP_PROP_FRAME_INTERVAL, name: "frame-interval", nick: "Frame interval", kind: propUint, min: 1,
+		max: 10000, def: uint(defaultFrameInterval),
+		blurb: "Sample every Nth frame into the window (1: every frame; at 30 fps and 8 frames a window, 4 makes " +
+			"windows of about a second)"},
+	{id: C.XCLIP_PROP_WINDOW_STRIDE, name: "window-stride", nick: "Window stride", kind: propUint, min: 0,
+		max: 10000, def: uint(defaultWindowStride),
+		blurb: "Sampled frames between the starts of two windows (0: the model's number of frames, so that " +
+			"windows do not overlap; 1: a window at every sampled frame)"},
+	{id: C.XCLIP_PROP_TOP_K, name: "top-k", nick: "Top k", kind: propUint, min: 1, max: 10000,
+		def: uint(defaultTopK), playing: true,
+		blurb: "Number of best labels reported in top-labels/top-scores (and the region-of-interest meta)"},
+	{id: C.XCLIP_PROP_THRESHOLD, name: "threshold", nick: "Score threshold", kind: propDouble, min: 0, max: 1,
+		def: defaultThreshold, playing: true,
+		blurb: "Lowest softmax score a label needs to be among top-labels (which may then be empty); " +
+			"writable in PLAYING, effective from the next window"},
+	{id: C.XCLIP_PROP_DEVICE, name: "device", nick: "Device", kind: propDevice, def: defaultDevice,
+		blurb: "Where inference runs: auto (the GPU in a CUDA build when there is one, else the CPU), cpu, " +
+			"or cuda (only in a CUDA build, make plugin-cuda; otherwise the element refuses to start)"},
+	{id: C.XCLIP_PROP_ATTACH_META, name: "attach-meta", nick: "Attach meta", kind: propBool, def: false,
+		playing: true,
+		blurb: "Attach a GstVideoRegionOfInterestMeta over the whole frame (type \"xclip\", with an \"xclip\" " +
+			"param structure: window, window-start, window-end, top-label, top-score, top-labels, top-scores) " +
+			"to the first buffer that leaves the element after a window's result is ready"},
+	{id: C.XCLIP_PROP_BLOCKING, name: "blocking", nick: "Blocking",
+		kind: propBool, def: false,
+		blurb: "Wait for inference instead of skipping windows while it is busy: every window is classified, " +
+			"but the stream is held up (offline processing of files). Leave off for live sources"},
+	{id: C.XCLIP_PROP_WINDOWS_SKIPPED, name: "windows-skipped", nick: "Windows skipped", kind: propUint64,
+		min: 0, max: float64(^uint64(0)), def: uint64(0), readOnly: true,
+		blurb: "Windows skipped since the element started because inference was busy"},
+}
+
+const (
+	gParamReadable       = 1 << 0
+	gParamWritable       = 1 << 1
+	gstParamMutableReady = C.GST_PARAM_MUTABLE_READY
+	gstParamMutablePlay  = C.GST_PARAM_MUTABLE_PLAYING
+	gstParamDocShowDef   = C.GST_PARAM_DOC_SHOW_DEFAULT
+)
+
+func installProperties(klass unsafe.Pointer) {
+	for _, p := range properties {
+		flags := C.guint(gParamReadable | gstParamDocShowDef)
+		if !p.readOnly {
+			flags |= gParamWritable
+			if p.playing {
+				flags |= gstParamMutablePlay
+			} else {
+				flags |= gstParamMutableReady
+			}
+		}
+		name, nick, blurb := C.CString(p.name), C.CString(p.nick), C.CString(p.blurb)
+		switch p.kind {
+		case propString:
+			var def *C.char
+			if s := p.def.(string); s != "" {
+				def = C.CString(s)
+			}
+			C.xclip_install_string(klass, C.guint(p.id), name, nick, blurb, def, flags)
+			C.free(unsafe.Pointer(def))
+		case propUint:
+			C.xclip_install_uint(klass, C.guint(p.id), name, nick, blurb, C.guint(p.min), C.guint(p.max), C.guint(p.def.(uint)), flags)
+		case propUint64:
+			C.xclip_install_uint64(klass, C.guint(p.id), name, nick, blurb, 0, C.guint64(^uint64(0)), C.guint64(p.def.(uint64)), flags)
+		case propDouble:
+			C.xclip_install_double(klass, C.guint(p.id), name, nick, blurb, C.double(p.min), C.double(p.max), C.double(p.def.(float64)), flags)
+		case propBool:
+			C.xclip_install_bool(klass, C.guint(p.id), name, nick, blurb, boolC(p.def.(bool)), flags)
+		case propDevice:
+			C.xclip_install_device(klass, C.guint(p.id), name, nick, blurb, C.gint(p.def.(int)), flags)
+		}
+		// GParamSpec keeps the strings (they are not static): free ours.
+		C.free(unsafe.Pointer(name))
+		C.free(unsafe.Pointer(nick))
+		C.free(unsafe.Pointer(blurb))
+	}
+}
+
+func propertyByID(id uint) *property {
+	for i := range properties {
+		if properties[i].id == id {
+			return &properties[i]
+		}
+	}
+	return nil
+}
+
+// filterOf returns the Go half of an xclipfilter instance.
+func filterOf(obj unsafe.Pointer) *filter {
+	f, _ := glib.FromObjectUnsafePrivate(obj).(*filter)
+	return f
+}
+
+//export goXclipSetProperty
+func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.char) {
+	f := filterOf(unsafe.Pointer(obj))
+	if f == nil {
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			f.postMessage(false, domainCore, codeFailed, fmt.Sprintf("internal error setting property %s", C.GoString(pname)),
+				fmt.Sprintf("%v\n%s", p, debug.Stack()))
+		}
+	}()
+	p := propertyByID(uint(id))
+	if p == nil || p.readOnly {
+		return
+	}
+	if !p.playing && C.xclip_element_state(unsafe.Pointer(obj)) > C.GST_STATE_READY {
+		f.log(C.GST_LEVEL_WARNING, fmt.Sprintf("property %s can only be changed in the NULL or READY state: ignored", p.name))
+		f.postMessage(false, domainResource, codeSettings,
+			fmt.Sprintf("property %s can only be changed in the NULL or READY state", p.name), "")
+		return
+	}
+	var str string
+	if p.kind == propString {
+		if s := C.xclip_value_get_string(value); s != nil {
+			str = C.GoString(s)
+		}
+	}
+	f.mu.Lock()
+	s := &f.set
+	st := f.st
+	switch uint(id) {
+	case C.XCLIP_PROP_MODEL:
+		s.model = str
+	case C.XCLIP_PROP_LABELS:
+		if st != nil {
+			// Running: the new labels replace the current ones (those of labels-file too), from the
+			// next window once encoded; a list without a label is refused.
+			if len(splitLabels(str)) == 0 {
+				f.mu.Unlock()
+				f.postMessage(false, domainResource, codeSettings, fmt.Sprintf("labels %q has no label: keeping %q", str,
+					strings.Join(st.eng.Labels(), ";")), "")
+				return
+			}
+			s.labelsFile = ""
+			st.relabel(f, str) // under mu, so that stop (which clears f.st under mu) waits for it
+		}
+		s.labels = str
+	case C.XCLIP_PROP_LABELS_FILE:
+		s.labelsFile = str
+	case C.XCLIP_PROP_PROMPT_TEMPLATE:
+		s.template = str
+	case C.XCLIP_PROP_FRAME_INTERVAL:
+		s.frameInterval = uint(C.xclip_value_get_uint(value))
+	case C.XCLIP_PROP_WINDOW_STRIDE:
+		s.windowStride = uint(C.xclip_value_get_uint(value))
+	case C.XCLIP_PROP_TOP_K:
+		s.topK = uint(C.xclip_value_get_uint(value))
+	case C.XCLIP_PROP_THRESHOLD:
+		s.threshold = float64(C.xclip_value_get_double(value))
+	case C.XCLIP_PROP_DEVICE:
+		s.device = int(C.xclip_value_get_enum(value))
+	case C.XCLIP_PROP_ATTACH_META:
+		s.attachMeta = C.xclip_value_get_bool(value) != 0
+	case C.XCLIP_PROP_BLOCKING:
+		s.blocking = C.xclip_value_get_bool(value) != 0
+	}
+	f.mu.Unlock()
+}
+
+//export goXclipGetProperty
+func goXclipGetProperty(obj *C.GObject, id C.guint, value *C.GValue) {
+	f := filterOf(unsafe.Pointer(obj))
+	if f == nil {
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			f.log(C.GST_LEVEL_ERROR, fmt.Sprintf("internal error reading property %d: %v", id, p))
+		}
+	}()
+	setStr := func(s string) {
+		cs := C.CString(s)
+		C.xclip_value_set_string(value, cs)
+		C.free(unsafe.Pointer(cs))
+	}
+	f.mu.Lock()
+	s := f.set
+	st := f.st
+	skipped := f.skipped
+	f.mu.Unlock()
+	switch uint(id) {
+	case C.XCLIP_PROP_MODEL:
+		setStr(s.model)
+	case C.XCLIP_PROP_LABELS:
+		setStr(s.labels)
+	case C.XCLIP_PROP_LABELS_FILE:
+		setStr(s.labelsFile)
+	case C.XCLIP_PROP_PROMPT_TEMPLATE:
+		setStr(s.template)
+	case C.XCLIP_PROP_FRAME_INTERVAL:
+		C.xclip_value_set_uint(value, C.guint(s.frameInterval))
+	case C.XCLIP_PROP_WINDOW_STRIDE:
+		C.xclip_value_set_uint(value, C.guint(s.windowStride))
+	case C.XCLIP_PROP_TOP_K:
+		C.xclip_value_set_uint(value, C.guint(s.topK))
+	case C.XCLIP_PROP_THRESHOLD:
+		C.xclip_value_set_double(value, C.double(s.threshold))
+	case C.XCLIP_PROP_DEVICE:
+		C.xclip_value_set_enum(value, C.gint(s.device))
+	case C.XCLIP_PROP_ATTACH_META:
+		C.xclip_value_set_bool(value, boolC(s.attachMeta))
+	case C.XCLIP_PROP_BLOCKING:
+		C.xclip_value_set_bool(value, boolC(s.blocking))
+	case C.XCLIP_PROP_WINDOWS_SKIPPED:
+		if st != nil {
+			skipped = st.eng.Skipped()
+		}
+		C.xclip_value_set_uint64(value, C.guint64(skipped))
+	}
+}
+
+// splitLabels splits "a;b;c", trimming blanks and dropping empty entries.
+func splitLabels(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ";") {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseLabelsFile reads one label per line, skipping blank lines and # comments.
+func parseLabelsFile(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out
+}

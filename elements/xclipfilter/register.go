@@ -1,0 +1,113 @@
+package xclipfilter
+
+/*
+#include <stdlib.h>
+#include "xclip.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+	"unsafe"
+
+	"github.com/go-gst/go-glib/glib"
+	"github.com/go-gst/go-gst/gst"
+	"github.com/go-gst/go-gst/gst/base"
+)
+
+// ElementName is the factory name; PluginName the plugin's (libgstxclip.so).
+const (
+	ElementName = "xclipfilter"
+	PluginName  = "xclip"
+	Version     = "0.1.0"
+)
+
+var (
+	typeOnce sync.Once
+	gtype    glib.Type
+)
+
+// elementType registers the GstXClipFilter type once per process.
+func elementType() glib.Type {
+	typeOnce.Do(func() {
+		C.xclip_debug_init()
+		gtype = glib.RegisterGoType("GstXClipFilter", &filter{}, base.ExtendsBaseTransform)
+	})
+	return gtype
+}
+
+// Register registers the xclipfilter element with plugin (the plugin's init function, or
+// gst_plugin_register_static's).
+func Register(plugin *gst.Plugin) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			ok = false
+		}
+	}()
+	var p *C.GstPlugin
+	if plugin != nil {
+		p = (*C.GstPlugin)(unsafe.Pointer(plugin.Instance()))
+	}
+	name := C.CString(ElementName)
+	defer C.free(unsafe.Pointer(name))
+	defer runtime.KeepAlive(plugin)
+	return C.gst_element_register(p, name, C.GST_RANK_NONE, C.GType(elementType())) != 0
+}
+
+// Plugin describes the xclip plugin; plugin/ exports it from libgstxclip.so.
+func Plugin() *gst.PluginMetadata {
+	return &gst.PluginMetadata{
+		MajorVersion: gst.VersionMajor,
+		MinorVersion: gst.VersionMinor,
+		Name:         PluginName,
+		Description:  "Zero-shot video classification with X-CLIP",
+		Version:      Version,
+		License:      gst.LicenseUnknown,
+		Source:       "xclipfilter",
+		Package:      "xclipfilter",
+		Origin:       "https://github.com/xclipfilter/xclipfilter",
+		ReleaseDate:  "2025-01-01",
+		Init:         Register,
+	}
+}
+
+var (
+	staticOnce sync.Once
+	staticErr  error
+)
+
+// RegisterStatic registers the xclip plugin, and with it the xclipfilter element, inside the running
+// application (gst_plugin_register_static), so that gst.NewElement("xclipfilter") and
+// gst.NewPipelineFromString find it. Call gst.Init first. Do not also load libgstxclip.so into the
+// same process: each carries its own Go runtime and both would register xclipfilter.
+func RegisterStatic() error {
+	staticOnce.Do(func() {
+		if !gst.RegisterPlugin(Plugin(), Register) {
+			staticErr = errors.New("xclipfilter: gst_plugin_register_static failed (was gst.Init called?)")
+		}
+	})
+	return staticErr
+}
+
+// SetResultCallback makes a statically registered xclipfilter element call cb with every window's
+// result (nil removes it). cb runs on the element's inference goroutine, or on the streaming thread for
+// the last window at end of stream: it must return quickly. The bus message and the downstream event
+// are sent as usual.
+func SetResultCallback(element *gst.Element, cb func(Result)) error {
+	if element == nil {
+		return errors.New("xclipfilter: nil element")
+	}
+	var f *filter
+	if obj := element.Unsafe(); obj != nil && C.g_type_check_instance_is_a((*C.GTypeInstance)(obj), C.GType(elementType())) != 0 {
+		f = filterOf(obj)
+	}
+	if f == nil {
+		return errors.New("xclipfilter: not an xclipfilter element registered in this process")
+	}
+	f.mu.Lock()
+	f.callback = cb
+	f.mu.Unlock()
+	return nil
+}
