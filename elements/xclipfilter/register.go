@@ -68,7 +68,7 @@ func Plugin() *gst.PluginMetadata {
 		Source:       "xclipfilter",
 		Package:      "xclipfilter",
 		Origin:       "https://github.com/xclipfilter/xclipfilter",
-		ReleaseDate:  "2025-01-01",
+		ReleaseDate:  "2026-11-27", // of version 0.1.0
 		Init:         Register,
 	}
 }
