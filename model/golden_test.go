@@ -85,6 +85,18 @@ func peerOutputs(t *testing.T, m *Model, g *safetensors.File, pixels []float32) 
 	return out
 }
 
+// normalize scales x to unit L2 norm (the peer's video_embeds).
+func normalize(x []float32) {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	inv := float32(1 / math.Sqrt(s))
+	for i := range x {
+		x[i] *= inv
+	}
+}
+
 func concat(parts [][]float32) []float32 {
 	var out []float32
 	for _, p := range parts {

@@ -301,18 +301,6 @@ func (m *Model) logits(v *Video, text *Tensor, gen *[]float32) (logits *Tensor, 
 	return logits, textEmbeds, nil
 }
 
-// normalize scales x to unit L2 norm.
-func normalize(x []float32) {
-	var s float64
-	for _, v := range x {
-		s += float64(v) * float64(v)
-	}
-	inv := float32(1 / math.Sqrt(s))
-	for i := range x {
-		x[i] *= inv
-	}
-}
-
 // ContrastiveLoss is X-CLIP's training loss for a square logits_per_video [N, N] whose i-th video goes
 // with the i-th label: the mean of the cross-entropies over rows (videos) and over columns (labels).
 func ContrastiveLoss(logitsPerVideo *Tensor) (float32, error) {
