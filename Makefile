@@ -37,8 +37,16 @@ fuzz:
 	$(GO) test ./model/safetensors -run XXX -fuzz FuzzParse -fuzztime 60s
 	$(GO) test ./model/tokenizer -run XXX -fuzz FuzzEncode -fuzztime 60s
 
-bench:
-	$(GO) test -run XXX -bench . -benchtime 3x ./model/
+# The CPU numbers of the README's performance section, in one run: windows of base-patch32 (8 frames,
+# 8 cached labels) with fp32 and with bf16 weights on all cores, the label-encoding time, the sgemm
+# roofline (this run's best GEMM rate at M=400, K=768, N=3072) and the model's ratio to it, and the
+# PyTorch CPU reference side by side (../shared/bench/torch_xclip.py, at 1 and 2 threads, when python3
+# with torch is installed). BENCH_FLAGS adds xclip bench flags (--json, --threads N, --batch N, --runs N).
+BENCH_MODEL ?= $(abspath ../shared/golden/base-patch32-8f)
+BENCH_TORCH ?= $(wildcard $(abspath ../shared/bench/torch_xclip.py))
+bench: build
+	$(BIN)/xclip bench --model $(BENCH_MODEL) --dtype fp32 $(if $(BENCH_TORCH),--torch $(BENCH_TORCH)) $(BENCH_FLAGS)
+	$(BIN)/xclip bench --model $(BENCH_MODEL) --dtype bf16 $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(BIN)

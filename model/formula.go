@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
+	"sync"
 )
 
 // Formula weights (../shared/golden/weights_formula.md) give real-size checkpoints without weight files:
@@ -80,8 +82,93 @@ func (e FormulaEntry) Fill(dst []float32) {
 // Len is the entry's element count.
 func (e FormulaEntry) Len() int { return numel(e.Shape) }
 
+// formulaFile serves a manifest's tensors to the loader, generating each when it is read: loading
+// formula weights holds one tensor at a time, not a whole safetensors buffer of the model.
+type formulaFile struct {
+	name    string
+	entries map[string]FormulaEntry
+}
+
+func openFormula(manifestPath string) (*formulaFile, error) {
+	m, err := LoadFormulaManifest(manifestPath)
+	if err != nil {
+		return nil, err
+	}
+	f := &formulaFile{name: manifestPath, entries: make(map[string]FormulaEntry, len(m.Tensors))}
+	for _, e := range m.Tensors {
+		if _, dup := f.entries[e.Name]; dup {
+			return nil, fmt.Errorf("%s: tensor %q listed twice", manifestPath, e.Name)
+		}
+		f.entries[e.Name] = e
+	}
+	return f, nil
+}
+
+func (f *formulaFile) Name() string { return f.name }
+func (f *formulaFile) Close() error { return nil }
+
+func (f *formulaFile) Names() []string {
+	names := make([]string, 0, len(f.entries))
+	for n := range f.entries {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (f *formulaFile) Shape(name string) ([]int, bool) {
+	e, ok := f.entries[name]
+	if !ok {
+		return nil, false
+	}
+	return append([]int{}, e.Shape...), true
+}
+
+func (f *formulaFile) DType(name string) string {
+	if _, ok := f.entries[name]; !ok {
+		return ""
+	}
+	return "F32"
+}
+
+// ReadFloat32 generates the tensor into dst (if it has the capacity), in parallel for large tensors.
+func (f *formulaFile) ReadFloat32(name string, dst []float32) ([]float32, error) {
+	e, ok := f.entries[name]
+	if !ok {
+		return nil, fmt.Errorf("%s: no tensor %q", f.name, name)
+	}
+	n := e.Len()
+	if cap(dst) >= n {
+		dst = dst[:n]
+	} else {
+		dst = make([]float32, n)
+	}
+	const chunk = 1 << 18
+	if n < 2*chunk {
+		e.Fill(dst)
+		return dst, nil
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(n, lo+chunk)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				dst[i] = float32(e.Offset + e.Scale*formulaU(uint32(i), e.K))
+			}
+			<-sem
+		}()
+	}
+	wg.Wait()
+	return dst, nil
+}
+
 // FormulaSafetensors generates a manifest's tensors straight into a safetensors buffer (F32, sorted by
-// name), which the loader then parses like any checkpoint file.
+// name), a checkpoint file's equivalent. (The loader does not use it: it generates tensors one at a
+// time, see formulaFile.)
 func FormulaSafetensors(manifestPath string) ([]byte, error) {
 	m, err := LoadFormulaManifest(manifestPath)
 	if err != nil {

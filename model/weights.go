@@ -16,19 +16,47 @@ import (
 // weights finds each checkpoint tensor in the file that holds it (one model.safetensors, or the shards a
 // model.safetensors.index.json names), and remembers every problem so that a bad checkpoint is reported
 // in one error: all missing, unexpected and mis-shaped tensors at once.
+//
+// Memory: tensors are read one at a time. A backend that copies what NewLinear and Constant are given
+// (the CPU backend packs weights into panels and keeps constants outside the Go heap) gets them in one
+// reused scratch buffer, so that loading holds at most the file's pages being read, one tensor as
+// float32 and the packed model — never a second full copy; safetensors drops the file pages it has
+// read, and formula weights are generated tensor by tensor.
 type weights struct {
 	source   string // what to name in errors
-	files    []*safetensors.File
-	where    map[string]*safetensors.File
+	files    []tensorFile
+	where    map[string]tensorFile
 	used     map[string]bool
 	problems []string
 	params   int64
 	dtypes   map[string]int
 	backend  Backend
+	scratch  []float32 // reused for tensors the backend copies (see copier)
 }
 
-func newWeights(source string, files []*safetensors.File, b Backend) (*weights, error) {
-	w := &weights{source: source, files: files, where: map[string]*safetensors.File{}, used: map[string]bool{},
+// tensorFile is where named tensors come from: a safetensors file (*safetensors.File) or formula
+// weights generated on demand (formulaFile).
+type tensorFile interface {
+	Name() string
+	Names() []string
+	Shape(name string) ([]int, bool)
+	DType(name string) string
+	// ReadFloat32 converts a tensor to float32 into dst if it has the capacity (else a new slice).
+	ReadFloat32(name string, dst []float32) ([]float32, error)
+	Close() error
+}
+
+// copier is implemented by backends whose NewLinear and Constant keep no reference to their data
+// arguments, so that the loader may pass them a reused buffer.
+type copier interface{ copiesArguments() bool }
+
+// constantAllocator is implemented by host backends that let the loader read a constant straight into
+// its final place (no copy): newConstant returns a zeroed packed rows×cols matrix for the lifetime of
+// the model.
+type constantAllocator interface{ newConstant(rows, cols int) Mat }
+
+func newWeights(source string, files []tensorFile, b Backend) (*weights, error) {
+	w := &weights{source: source, files: files, where: map[string]tensorFile{}, used: map[string]bool{},
 		dtypes: map[string]int{}, backend: b}
 	for _, f := range files {
 		for _, name := range f.Names() {
@@ -45,11 +73,29 @@ func (w *weights) close() {
 	for _, f := range w.files {
 		_ = f.Close()
 	}
+	w.scratch = nil
 }
 
-// get returns the named tensor as float32 after checking its shape; nil (and a recorded problem) when
-// it is missing, mis-shaped or of an unsupported dtype.
+// get returns the named tensor as float32 (a new slice) after checking its shape; nil (and a recorded
+// problem) when it is missing, mis-shaped or of an unsupported dtype.
 func (w *weights) get(name string, shape ...int) []float32 {
+	return w.read(name, nil, shape...)
+}
+
+// scratchFor returns n floats of the reused scratch buffer if the backend copies its arguments, else
+// a new slice.
+func (w *weights) scratchFor(n int) []float32 {
+	if c, ok := w.backend.(copier); !ok || !c.copiesArguments() {
+		return make([]float32, n)
+	}
+	if cap(w.scratch) < n {
+		w.scratch = make([]float32, n)
+	}
+	return w.scratch[:n]
+}
+
+// read is get into dst (when it has the capacity).
+func (w *weights) read(name string, dst []float32, shape ...int) []float32 {
 	w.used[name] = true
 	f, ok := w.where[name]
 	if !ok {
@@ -61,7 +107,7 @@ func (w *weights) get(name string, shape ...int) []float32 {
 		w.problems = append(w.problems, fmt.Sprintf("tensor %s has shape %v, want %v", name, got, shape))
 		return nil
 	}
-	data, _, err := f.Float32(name)
+	data, err := f.ReadFloat32(name, dst)
 	if err != nil {
 		w.problems = append(w.problems, err.Error())
 		return nil
@@ -79,13 +125,13 @@ func (w *weights) linear(prefix string, n, k int, bias bool) Linear {
 // fusedLinear loads several Linear layers over the same input and stacks them into one of n·len(prefixes)
 // outputs (q, k and v projections become one GEMM).
 func (w *weights) fusedLinear(prefixes []string, n, k int, bias bool) Linear {
-	wt := make([]float32, 0, len(prefixes)*n*k)
+	wt := w.scratchFor(len(prefixes) * n * k)
 	var bs []float32
 	ok := true
-	for _, p := range prefixes {
-		d := w.get(p+".weight", n, k)
-		ok = ok && d != nil
-		wt = append(wt, d...)
+	for i, p := range prefixes {
+		part := wt[i*n*k : (i+1)*n*k]
+		d := w.read(p+".weight", part[:0], n, k)
+		ok = ok && d != nil && (len(d) == 0 || &d[0] == &part[0])
 		if bias {
 			d := w.get(p+".bias", n)
 			ok = ok && d != nil
@@ -104,7 +150,14 @@ func (w *weights) layerNorm(prefix string, dim int, eps float64) layerNorm {
 
 // constant loads a tensor of the given checkpoint shape as a rows×cols backend matrix.
 func (w *weights) constant(name string, rows, cols int, shape ...int) Mat {
-	d := w.get(name, shape...)
+	if ca, ok := w.backend.(constantAllocator); ok {
+		m := ca.newConstant(rows, cols)
+		if d := w.read(name, m.Host[:0], shape...); d == nil || len(d) != rows*cols || (len(d) > 0 && &d[0] != &m.Host[0]) {
+			return Mat{}
+		}
+		return m
+	}
+	d := w.read(name, w.scratchFor(rows * cols)[:0], shape...)
 	if d == nil {
 		return Mat{}
 	}
@@ -140,28 +193,31 @@ func (w *weights) finish() error {
 // openWeights finds the checkpoint's weights in dir: model.safetensors, a sharded
 // model.safetensors.index.json, or weights_manifest.json (formula weights, generated in memory and parsed
 // as a safetensors buffer, so they take the same path as a file).
-func openWeights(dir string) (string, []*safetensors.File, error) {
+func openWeights(dir string) (string, []tensorFile, error) {
 	single := filepath.Join(dir, "model.safetensors")
 	if _, err := os.Stat(single); err == nil {
 		f, err := safetensors.Open(single)
 		if err != nil {
 			return "", nil, err
 		}
-		return single, []*safetensors.File{f}, nil
+		return single, []tensorFile{f}, nil
 	}
 	index := filepath.Join(dir, "model.safetensors.index.json")
 	if _, err := os.Stat(index); err == nil {
 		files, err := openShards(dir, index)
-		return index, files, err
+		var tf []tensorFile
+		for _, f := range files {
+			tf = append(tf, f)
+		}
+		return index, tf, err
 	}
 	manifest := filepath.Join(dir, "weights_manifest.json")
 	if _, err := os.Stat(manifest); err == nil {
-		buf, err := FormulaSafetensors(manifest)
+		f, err := openFormula(manifest)
 		if err != nil {
 			return "", nil, err
 		}
-		f, err := safetensors.Parse(manifest, buf)
-		return manifest, []*safetensors.File{f}, err
+		return manifest, []tensorFile{f}, nil
 	}
 	if _, err := os.Stat(filepath.Join(dir, "pytorch_model.bin")); err == nil {
 		return "", nil, fmt.Errorf("%s has only pytorch_model.bin (a pickle); xclipfilter reads model.safetensors: "+

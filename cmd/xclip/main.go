@@ -24,6 +24,7 @@ const usage = `usage: xclip <command> [flags]
 commands:
   info      describe a checkpoint (sizes, frames, parameters, dtype)
   classify  classify one window of image files against labels
+  bench     time windows of a checkpoint on this machine (fp32/bf16, threads, batch, vs PyTorch)
 
 Run "xclip <command> -h" for a command's flags.
 `
@@ -46,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		err = runInfo(args[1:], stdout, stderr)
 	case "classify":
 		err = runClassify(args[1:], stdout, stderr)
+	case "bench":
+		err = runBench(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

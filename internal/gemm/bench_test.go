@@ -39,20 +39,27 @@ func BenchmarkLinear(b *testing.B) {
 	benchKernels(b, func(b *testing.B) {
 		for _, threads := range []int{1, 2} {
 			for _, sh := range shapes {
-				b.Run(fmt.Sprintf("threads=%d/M=%d,K=%d,N=%d", threads, sh.m, sh.k, sh.n), func(b *testing.B) {
-					rng := rand.New(rand.NewPCG(1, 1))
-					a := randFloats(rng, sh.m*sh.k)
-					w := Pack(randFloats(rng, sh.n*sh.k), sh.n, sh.k)
-					bias := randFloats(rng, sh.n)
-					c := make([]float32, sh.m*sh.n)
-					pool := NewPool(threads)
-					Linear(pool, c, sh.n, a, sh.k, sh.m, w, bias)
-					b.ResetTimer()
-					for b.Loop() {
+				for _, dtype := range []string{"fp32", "bf16"} {
+					b.Run(fmt.Sprintf("threads=%d/M=%d,K=%d,N=%d/%s", threads, sh.m, sh.k, sh.n, dtype), func(b *testing.B) {
+						rng := rand.New(rand.NewPCG(1, 1))
+						a := randFloats(rng, sh.m*sh.k)
+						var w *Weights
+						if dtype == "bf16" {
+							w = PackBF16(randFloats(rng, sh.n*sh.k), sh.n, sh.k)
+						} else {
+							w = Pack(randFloats(rng, sh.n*sh.k), sh.n, sh.k)
+						}
+						bias := randFloats(rng, sh.n)
+						c := make([]float32, sh.m*sh.n)
+						pool := NewPool(threads)
 						Linear(pool, c, sh.n, a, sh.k, sh.m, w, bias)
-					}
-					reportFlops(b, 2*float64(sh.m)*float64(sh.n)*float64(sh.k))
-				})
+						b.ResetTimer()
+						for b.Loop() {
+							Linear(pool, c, sh.n, a, sh.k, sh.m, w, bias)
+						}
+						reportFlops(b, 2*float64(sh.m)*float64(sh.n)*float64(sh.k))
+					})
+				}
 			}
 		}
 	})
@@ -94,7 +101,7 @@ func BenchmarkTile(b *testing.B) {
 			c := make([]float32, k.mr*k.nr)
 			tile := k.tiles[len(k.tiles)-1]
 			for b.Loop() {
-				tile(k.kc, &a[0], &bp[0], panelWidth, &c[0], k.nr, nil, 1)
+				tile(k.kc, &a[0], &bp[0], panelWidth, &c[0], k.nr, nil, 1, 1)
 			}
 			reportFlops(b, 2*float64(k.mr*k.nr*k.kc))
 		})

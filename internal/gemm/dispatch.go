@@ -5,15 +5,28 @@ import (
 	"sync/atomic"
 )
 
-// tileFunc computes one register tile of C from packed panels:
+// tileFunc computes n register tiles of C from packed panels: tile t (t < n) of the n consecutive
+// micro-panels of A that start at a (each MR·k floats) against the same B micro-panel, into rows
+// MR·t .. MR·t+MR-1 of C:
 //
 //	t[i][j] = Σ_{s<k} a[s*MR+i] · b[s*ldb+j]          (i < MR, j < width)
 //	if acc != 0    { t[i][j] += c[i*ldc+j] }
 //	if bias != nil { t[i][j] += bias[j] }
 //	c[i*ldc+j] = t[i][j]
 //
-// k >= 1. The caller guarantees that all these elements exist.
-type tileFunc func(k int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, acc int)
+// k >= 1, n >= 1. The caller guarantees that all these elements exist.
+type tileFunc func(k int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
+
+// tileFuncW is tileFunc for bf16 weights: b holds ⌈k/2⌉ rows of ldb 32-bit words, word j of row pp
+// holding B[2pp, j] (low half) and B[2pp+1, j] (high half) as bfloat16; a is float32 as for tileFunc:
+//
+//	t[i][j] = Σ_{s<k} a[s*MR+i] · bf16(b, s, j)        (then acc, bias and the store as for tileFunc)
+type tileFuncW func(k int, a *float32, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
+
+// tileFuncD is tileFunc for bf16 weights and bf16 activations (VDPBF16PS): each micro-panel of a holds
+// ⌈k/2⌉ steps of MR words, word i of step pp holding A[i, 2pp] (low) and A[i, 2pp+1] (high) as bfloat16; b as for
+// tileFuncW. Each pair of products is added to the float32 sum as VDPBF16PS does (odd product first).
+type tileFuncD func(k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
 
 // kernel is one micro-kernel family and the blocking tuned for it.
 type kernel struct {
@@ -21,9 +34,17 @@ type kernel struct {
 	mr   int // rows of the register tile
 	nr   int // columns of the widest tile; divides panelWidth
 	vw   int // column step of the narrower tiles; divides nr
-	kc   int // K-block length
+	kc   int // K-block length; even, so that bf16 K pairs never straddle two K-blocks
 	// tiles[v-1] computes an mr × (v·vw) tile, v = 1 … nr/vw.
 	tiles []tileFunc
+	// wtiles are the same tiles for bf16 weights (B widened to float32, FMAs in float32).
+	wtiles []tileFuncW
+	// dtiles, when set, replace wtiles: bf16 weights and activations, VDPBF16PS (A is packed as bf16).
+	dtiles []tileFuncD
+	// vec: the element-wise functions (vec.go) run in AVX2 assembly.
+	vec bool
+	// hidden kernels are for tests only: UseKernel accepts them, Kernels does not list them.
+	hidden bool
 }
 
 // mcRows is the most rows of A packed at once: one K-block of them (mcRows·kc floats) stays in L2.
@@ -33,8 +54,9 @@ func (k *kernel) mcRows() int {
 	return max(k.mr, r/k.mr*k.mr)
 }
 
-// all lists the kernels compiled in and supported by this CPU, best first; the generic kernel is last.
-var all = append(archKernels(), genericKernel)
+// all lists the kernels compiled in and supported by this CPU, best first; the generic kernel is last,
+// followed by hidden test kernels.
+var all = append(archKernels(), genericKernel, emulatedDotKernel)
 
 var current atomic.Pointer[kernel]
 
@@ -42,22 +64,41 @@ func init() { current.Store(all[0]) }
 
 func active() *kernel { return current.Load() }
 
-// Kernel returns the name of the micro-kernel in use: "avx512", "avx2" or "generic".
+// Kernel returns the name of the micro-kernel in use: "avx512bf16", "avx512", "avx2" or "generic".
 func Kernel() string { return active().name }
 
-// Kernels returns the names of the micro-kernels this CPU and build support, best first.
+// Kernels returns the names of the micro-kernels this CPU and build support, best first:
+//
+//   - "avx512bf16": AVX-512F tiles, and bf16 weights multiplied by VDPBF16PS (AVX512_BF16) with the
+//     activations rounded to bf16;
+//   - "avx512": AVX-512F tiles; bf16 weights are widened to float32 in registers;
+//   - "avx2": AVX2+FMA tiles; bf16 weights widened likewise;
+//   - "generic": portable Go.
+//
+// All but generic also run the element-wise functions (Activate, LayerNorm, Softmax, ...) in AVX2.
 func Kernels() []string {
-	names := make([]string, len(all))
-	for i, k := range all {
-		names[i] = k.name
+	var names []string
+	for _, k := range all {
+		if !k.hidden {
+			names = append(names, k.name)
+		}
 	}
 	return names
 }
+
+// DotBF16 reports whether Linear on bf16 weights rounds the activations to bf16 too (the VDPBF16PS
+// path) with the kernel in use; otherwise only the weights are rounded.
+func DotBF16() bool { return active().dtiles != nil }
 
 // UseKernel makes all later calls use the named micro-kernel, and returns a function that restores
 // the previous one. It fails if the kernel is unknown or not supported here. It is meant for tests
 // and benchmarks: switching while other goroutines multiply is safe, but which kernel their calls
 // use is then unspecified.
+//
+// Besides the kernels Kernels lists, it accepts "emulated-avx512bf16": the generic kernel, but with
+// bf16 weights multiplied as the avx512bf16 kernel does (activations packed as bf16 pairs, each pair
+// of products added as VDPBF16PS adds it), in Go — so that the numerics and the packing of that path
+// can be tested on any CPU.
 func UseKernel(name string) (restore func(), err error) {
 	for _, k := range all {
 		if k.name == name {

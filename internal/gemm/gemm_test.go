@@ -183,22 +183,112 @@ func forEachKernel(t *testing.T, f func(t *testing.T)) {
 // standIns returns kernels with the blocking of the avx512 and avx2 kernels and of the generic
 // kernel of other architectures, whose tiles are plain Go loops.
 func standIns() []*kernel {
-	mk := func(name string, mr, nr, vw, kc int) *kernel {
+	mk := func(name string, mr, nr, vw, kc int, dot bool) *kernel {
 		k := &kernel{name: name, mr: mr, nr: nr, vw: vw, kc: kc}
 		for w := vw; w <= nr; w += vw {
 			k.tiles = append(k.tiles, refTile(mr, w))
+			k.wtiles = append(k.wtiles, refTileW(mr, w))
+			if dot {
+				k.dtiles = append(k.dtiles, refTileD(mr, w))
+			}
 		}
 		return k
 	}
 	return []*kernel{
-		mk("standin-avx512", 8, 48, 16, 128),
-		mk("standin-avx2", 6, 16, 8, 256),
-		{name: "standin-generic4x4", mr: 4, nr: 4, vw: 4, kc: 64, tiles: []tileFunc{tileGeneric4x4}},
+		mk("standin-avx512bf16", 8, 48, 16, 128, true),
+		mk("standin-avx512", 8, 48, 16, 128, false),
+		mk("standin-avx2", 6, 16, 8, 256, false),
+		{name: "standin-generic4x4", mr: 4, nr: 4, vw: 4, kc: 64, tiles: []tileFunc{tileGeneric4x4},
+			wtiles: []tileFuncW{tileGenericW4x4}},
+	}
+}
+
+// refTileW returns a plain-Go tileFuncW for an mr×w tile (the reference loop of the bgemm kernels).
+func refTileW(mr, w int) tileFuncW {
+	return func(k int, a *float32, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int) {
+		for t := range n {
+			refTileW1(mr, w)(k, (*float32)(unsafe.Add(unsafe.Pointer(a), 4*t*mr*k)), b, ldb,
+				(*float32)(unsafe.Add(unsafe.Pointer(c), 4*t*mr*ldc)), ldc, bias, acc)
+		}
+	}
+}
+
+func refTileW1(mr, w int) func(k int, a *float32, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc int) {
+	return func(k int, a *float32, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc int) {
+		as := unsafe.Slice(a, mr*k)
+		bs := unsafe.Slice(b, ((k+1)/2-1)*ldb+w)
+		cs := unsafe.Slice(c, (mr-1)*ldc+w)
+		for i := 0; i < mr; i++ {
+			for j := 0; j < w; j++ {
+				var t float32
+				for s := 0; s < k; s++ {
+					word := bs[(s/2)*ldb+j]
+					bv := bf16Lo(word)
+					if s&1 == 1 {
+						bv = bf16Hi(word)
+					}
+					t += as[s*mr+i] * bv
+				}
+				if acc != 0 {
+					t += cs[i*ldc+j]
+				}
+				if bias != nil {
+					t += unsafe.Slice(bias, w)[j]
+				}
+				cs[i*ldc+j] = t
+			}
+		}
+	}
+}
+
+// refTileD returns a plain-Go tileFuncD for an mr×w tile (the reference loop of the dgemm kernels).
+func refTileD(mr, w int) tileFuncD {
+	return func(k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int) {
+		kp := (k + 1) / 2
+		for t := range n {
+			refTileD1(mr, w)(k, (*uint32)(unsafe.Add(unsafe.Pointer(a), 4*t*mr*kp)), b, ldb,
+				(*float32)(unsafe.Add(unsafe.Pointer(c), 4*t*mr*ldc)), ldc, bias, acc)
+		}
+	}
+}
+
+func refTileD1(mr, w int) func(k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc int) {
+	return func(k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc int) {
+		kp := (k + 1) / 2
+		as := unsafe.Slice(a, mr*kp)
+		bs := unsafe.Slice(b, (kp-1)*ldb+w)
+		cs := unsafe.Slice(c, (mr-1)*ldc+w)
+		for i := 0; i < mr; i++ {
+			for j := 0; j < w; j++ {
+				var t float32
+				for pp := 0; pp < kp; pp++ {
+					aw, bw := as[pp*mr+i], bs[pp*ldb+j]
+					t += bf16Hi(aw) * bf16Hi(bw)
+					t += bf16Lo(aw) * bf16Lo(bw)
+				}
+				if acc != 0 {
+					t += cs[i*ldc+j]
+				}
+				if bias != nil {
+					t += unsafe.Slice(bias, w)[j]
+				}
+				cs[i*ldc+j] = t
+			}
+		}
 	}
 }
 
 // refTile returns a plain-Go tileFunc for an mr×w tile (the reference loop of the assembly kernels).
 func refTile(mr, w int) tileFunc {
+	return func(k int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, acc, n int) {
+		for t := range n {
+			refTile1(mr, w)(k, (*float32)(unsafe.Add(unsafe.Pointer(a), 4*t*mr*k)), b, ldb,
+				(*float32)(unsafe.Add(unsafe.Pointer(c), 4*t*mr*ldc)), ldc, bias, acc)
+		}
+	}
+}
+
+func refTile1(mr, w int) func(k int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, acc int) {
 	return func(k int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, acc int) {
 		as := unsafe.Slice(a, mr*k)
 		bs := unsafe.Slice(b, (k-1)*ldb+w)
@@ -375,7 +465,8 @@ func TestKernels(t *testing.T) {
 		t.Error("UseKernel(sse9) succeeded")
 	}
 	for _, k := range all {
-		if panelWidth%k.nr != 0 || k.nr%k.vw != 0 || len(k.tiles) != k.nr/k.vw || k.mr*k.nr > maxTile {
+		if panelWidth%k.nr != 0 || k.nr%k.vw != 0 || len(k.tiles) != k.nr/k.vw || k.mr*k.nr > maxTile ||
+			len(k.wtiles) != len(k.tiles) || (k.dtiles != nil && len(k.dtiles) != len(k.tiles)) || k.kc%2 != 0 {
 			t.Errorf("kernel %s: inconsistent tile sizes", k.name)
 		}
 	}

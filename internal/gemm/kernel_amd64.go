@@ -15,13 +15,24 @@ func archKernels() []*kernel {
 	// The avx2 numbers were tuned on the development machine (kc 128…512 all within noise); the
 	// avx512 ones follow the same rule — that machine had no AVX-512 to measure them.
 	var ks []*kernel
-	if cpu.X86.HasAVX512F {
-		ks = append(ks, &kernel{name: "avx512", mr: 8, nr: 48, vw: 16, kc: 128,
-			tiles: []tileFunc{sgemmAVX512x8x16, sgemmAVX512x8x32, sgemmAVX512x8x48}})
+	avx2 := cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	if cpu.X86.HasAVX512F && avx2 {
+		avx512 := func(name string) *kernel {
+			return &kernel{name: name, mr: 8, nr: 48, vw: 16, kc: 128, vec: true,
+				tiles:  []tileFunc{sgemmAVX512x8x16, sgemmAVX512x8x32, sgemmAVX512x8x48},
+				wtiles: []tileFuncW{bgemmAVX512x8x16, bgemmAVX512x8x32, bgemmAVX512x8x48}}
+		}
+		if cpu.X86.HasAVX512BF16 {
+			k := avx512("avx512bf16")
+			k.dtiles = []tileFuncD{dgemmAVX512x8x16, dgemmAVX512x8x32, dgemmAVX512x8x48}
+			ks = append(ks, k)
+		}
+		ks = append(ks, avx512("avx512"))
 	}
-	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, &kernel{name: "avx2", mr: 6, nr: 16, vw: 8, kc: 256,
-			tiles: []tileFunc{sgemmAVX2x6x8, sgemmAVX2x6x16}})
+	if avx2 {
+		ks = append(ks, &kernel{name: "avx2", mr: 6, nr: 16, vw: 8, kc: 256, vec: true,
+			tiles:  []tileFunc{sgemmAVX2x6x8, sgemmAVX2x6x16},
+			wtiles: []tileFuncW{bgemmAVX2x6x8, bgemmAVX2x6x16}})
 	}
 	return ks
 }
@@ -45,17 +56,17 @@ func archKernels() []*kernel {
 //	}
 //
 //go:noescape
-func sgemmAVX512x8x48(k int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, acc int)
+func sgemmAVX512x8x48(k int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
 
 // sgemmAVX512x8x32 is sgemmAVX512x8x48 for an 8×32 tile (j < 32).
 //
 //go:noescape
-func sgemmAVX512x8x32(k int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, acc int)
+func sgemmAVX512x8x32(k int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
 
 // sgemmAVX512x8x16 is sgemmAVX512x8x48 for an 8×16 tile (j < 16).
 //
 //go:noescape
-func sgemmAVX512x8x16(k int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, acc int)
+func sgemmAVX512x8x16(k int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
 
 // sgemmAVX2x6x16 computes a 6×16 tile (AVX2 and FMA):
 //
@@ -76,9 +87,52 @@ func sgemmAVX512x8x16(k int, a, b *float32, ldb int, c *float32, ldc int, bias *
 //	}
 //
 //go:noescape
-func sgemmAVX2x6x16(k int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, acc int)
+func sgemmAVX2x6x16(k int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
 
 // sgemmAVX2x6x8 is sgemmAVX2x6x16 for a 6×8 tile (j < 8).
 //
 //go:noescape
-func sgemmAVX2x6x8(k int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, acc int)
+func sgemmAVX2x6x8(k int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
+
+// bgemmAVX512x8x48 is sgemmAVX512x8x48 for bf16 weights (tileFuncW): each 32-bit word of b holds a
+// K pair of one column; the even row is the words shifted left by 16, the odd row the words with the
+// low half cleared (AVX-512F).
+//
+//go:noescape
+func bgemmAVX512x8x48(k int, a *float32, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
+
+// bgemmAVX512x8x32 is bgemmAVX512x8x48 for an 8×32 tile.
+//
+//go:noescape
+func bgemmAVX512x8x32(k int, a *float32, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
+
+// bgemmAVX512x8x16 is bgemmAVX512x8x48 for an 8×16 tile.
+//
+//go:noescape
+func bgemmAVX512x8x16(k int, a *float32, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
+
+// bgemmAVX2x6x16 is sgemmAVX2x6x16 for bf16 weights (tileFuncW), widened as in bgemmAVX512x8x48.
+//
+//go:noescape
+func bgemmAVX2x6x16(k int, a *float32, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
+
+// bgemmAVX2x6x8 is bgemmAVX2x6x16 for a 6×8 tile.
+//
+//go:noescape
+func bgemmAVX2x6x8(k int, a *float32, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
+
+// dgemmAVX512x8x48 computes an 8×48 tile from bf16 pairs of A and B with VDPBF16PS (AVX512_BF16,
+// tileFuncD): per K pair, 3 loads of B words, 8 broadcasts of A words, 24 VDPBF16PS.
+//
+//go:noescape
+func dgemmAVX512x8x48(k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
+
+// dgemmAVX512x8x32 is dgemmAVX512x8x48 for an 8×32 tile.
+//
+//go:noescape
+func dgemmAVX512x8x32(k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
+
+// dgemmAVX512x8x16 is dgemmAVX512x8x48 for an 8×16 tile.
+//
+//go:noescape
+func dgemmAVX512x8x16(k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int)

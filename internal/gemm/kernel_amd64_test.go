@@ -18,15 +18,23 @@ import (
 // asmKernels lists every assembly micro-kernel with its tile shape.
 var asmKernels = []struct {
 	name   string
-	fn     tileFunc
+	fn     any // tileFunc, tileFuncW or tileFuncD
 	mr, nr int
-	avx512 bool
+	isa    string // the kernel (Kernels) whose CPU runs it natively
 }{
-	{"sgemmAVX512x8x48", sgemmAVX512x8x48, 8, 48, true},
-	{"sgemmAVX512x8x32", sgemmAVX512x8x32, 8, 32, true},
-	{"sgemmAVX512x8x16", sgemmAVX512x8x16, 8, 16, true},
-	{"sgemmAVX2x6x16", sgemmAVX2x6x16, 6, 16, false},
-	{"sgemmAVX2x6x8", sgemmAVX2x6x8, 6, 8, false},
+	{"sgemmAVX512x8x48", tileFunc(sgemmAVX512x8x48), 8, 48, "avx512"},
+	{"sgemmAVX512x8x32", tileFunc(sgemmAVX512x8x32), 8, 32, "avx512"},
+	{"sgemmAVX512x8x16", tileFunc(sgemmAVX512x8x16), 8, 16, "avx512"},
+	{"sgemmAVX2x6x16", tileFunc(sgemmAVX2x6x16), 6, 16, "avx2"},
+	{"sgemmAVX2x6x8", tileFunc(sgemmAVX2x6x8), 6, 8, "avx2"},
+	{"bgemmAVX512x8x48", tileFuncW(bgemmAVX512x8x48), 8, 48, "avx512"},
+	{"bgemmAVX512x8x32", tileFuncW(bgemmAVX512x8x32), 8, 32, "avx512"},
+	{"bgemmAVX512x8x16", tileFuncW(bgemmAVX512x8x16), 8, 16, "avx512"},
+	{"bgemmAVX2x6x16", tileFuncW(bgemmAVX2x6x16), 6, 16, "avx2"},
+	{"bgemmAVX2x6x8", tileFuncW(bgemmAVX2x6x8), 6, 8, "avx2"},
+	{"dgemmAVX512x8x48", tileFuncD(dgemmAVX512x8x48), 8, 48, "avx512bf16"},
+	{"dgemmAVX512x8x32", tileFuncD(dgemmAVX512x8x32), 8, 32, "avx512bf16"},
+	{"dgemmAVX512x8x16", tileFuncD(dgemmAVX512x8x16), 8, 16, "avx512bf16"},
 }
 
 // TestAsmKernelsEmulated checks the machine code of every assembly kernel, including the AVX-512
@@ -44,14 +52,9 @@ func TestAsmKernelsEmulated(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	native := map[bool]bool{true: false, false: false}
+	native := map[string]bool{}
 	for _, k := range all {
-		switch k.name {
-		case "avx512":
-			native[true] = true
-		case "avx2":
-			native[false] = true
-		}
+		native[k.name] = true
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, ak := range asmKernels {
@@ -60,42 +63,85 @@ func TestAsmKernelsEmulated(t *testing.T) {
 			if err != nil {
 				t.Skipf("cannot disassemble %s: %v", ak.name, err)
 			}
-			for _, k := range []int{1, 2, 3, 4, 5, 7, 8, 9, 16, 19} {
+			for _, k := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 19} {
 				for _, acc := range []int{0, 1} {
 					for _, withBias := range []bool{false, true} {
-						checkEmulated(t, prog, ak.fn, ak.mr, ak.nr, k, acc, withBias, native[ak.avx512], rng)
+						for _, n := range []int{1, 3} {
+							checkEmulated(t, prog, ak.fn, ak.mr, ak.nr, k, acc, n, withBias, native[ak.isa], rng)
+						}
 					}
 				}
 			}
+			t.Logf("%d instructions; native check: %v", len(prog.insts), native[ak.isa])
 		})
 	}
 }
 
-func checkEmulated(t *testing.T, prog *program, fn tileFunc, mr, nr, k, acc int, withBias, native bool, rng *rand.Rand) {
+// randPairs returns n words of two random bf16 values; with oddLast, the high halves of the words
+// in [n-last, n) are zero (the padding of an odd k).
+func randPairs(rng *rand.Rand, n, last int, oddLast bool) []uint32 {
+	w := make([]uint32, n)
+	for i := range w {
+		w[i] = bf16Pair(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
+		if oddLast && i >= n-last {
+			w[i] &= 0xffff
+		}
+	}
+	return w
+}
+
+func checkEmulated(t *testing.T, prog *program, fn any, mr, nr, k, acc, n int, withBias, native bool, rng *rand.Rand) {
 	t.Helper()
 	const ldb = panelWidth
 	ldc := nr + 3
-	a := randFloats(rng, mr*k)
-	b := randFloats(rng, (k-1)*ldb+nr)
+	kp := (k + 1) / 2
+	rows := mr * n // n tiles
+	// A(s, r) for row r of C (micro-panel r/mr) and B(s, j) as the kernel must read them, and the
+	// argument buffers.
+	var aAt, bAt func(s, i int) float64
+	var aArg, bArg region
+	switch fn.(type) {
+	case tileFunc:
+		a := randFloats(rng, n*mr*k)
+		b := randFloats(rng, (k-1)*ldb+nr)
+		aArg, bArg = region{f: a}, region{f: b}
+		aAt = func(s, r int) float64 { return float64(a[(r/mr)*mr*k+s*mr+r%mr]) }
+		bAt = func(s, j int) float64 { return float64(b[s*ldb+j]) }
+	case tileFuncW:
+		a := randFloats(rng, n*mr*k)
+		b := randPairs(rng, (kp-1)*ldb+nr, 0, false) // the kernel must ignore the high halves past k
+		aArg, bArg = region{f: a}, region{w: b}
+		aAt = func(s, r int) float64 { return float64(a[(r/mr)*mr*k+s*mr+r%mr]) }
+		bAt = func(s, j int) float64 { return pairAt(b[(s/2)*ldb+j], s) }
+	case tileFuncD:
+		var a []uint32
+		for range n {
+			a = append(a, randPairs(rng, mr*kp, mr, k%2 == 1)...)
+		}
+		b := randPairs(rng, (kp-1)*ldb+nr, ldb, k%2 == 1)
+		aArg, bArg = region{w: a}, region{w: b}
+		aAt = func(s, r int) float64 { return pairAt(a[(r/mr)*mr*kp+(s/2)*mr+r%mr], s) }
+		bAt = func(s, j int) float64 { return pairAt(b[(s/2)*ldb+j], s) }
+	}
 	bias := randFloats(rng, nr)
-	c0 := randFloats(rng, mr*ldc)
+	c0 := randFloats(rng, rows*ldc)
 	for i := range c0 {
 		if i%ldc >= nr {
 			c0[i] = sentinel
 		}
 	}
 	cEmu := append([]float32(nil), c0...)
-	m := &machine{regions: []region{{a}, {b}, {bias}, {cEmu}}}
+	m := &machine{regions: []region{aArg, bArg, {f: bias}, {f: cEmu}}}
 	biasAddr := uint64(0)
 	if withBias {
 		biasAddr = addr(bias)
 	}
-	m.args = []uint64{uint64(k), addr(a), addr(b), ldb, addr(cEmu), uint64(ldc), biasAddr, uint64(acc)}
-	what := fmt.Sprintf("k=%d acc=%d bias=%v", k, acc, withBias)
+	m.args = []uint64{uint64(k), aArg.addr(), bArg.addr(), ldb, addr(cEmu), uint64(ldc), biasAddr, uint64(acc), uint64(n)}
+	what := fmt.Sprintf("k=%d acc=%d n=%d bias=%v", k, acc, n, withBias)
 	if err := m.run(prog); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
-	for i := 0; i < mr; i++ {
+	for i := 0; i < rows; i++ {
 		for j := 0; j < ldc; j++ {
 			got := cEmu[i*ldc+j]
 			if j >= nr {
@@ -106,7 +152,7 @@ func checkEmulated(t *testing.T, prog *program, fn tileFunc, mr, nr, k, acc int,
 			}
 			var want, mag float64
 			for s := 0; s < k; s++ {
-				p := float64(a[s*mr+i]) * float64(b[s*ldb+j])
+				p := aAt(s, i) * bAt(s, j)
 				want += p
 				mag += math.Abs(p)
 			}
@@ -129,7 +175,14 @@ func checkEmulated(t *testing.T, prog *program, fn tileFunc, mr, nr, k, acc int,
 		if withBias {
 			bp = &bias[0]
 		}
-		fn(k, &a[0], &b[0], ldb, &cNat[0], ldc, bp, acc)
+		switch f := fn.(type) {
+		case tileFunc:
+			f(k, &aArg.f[0], &bArg.f[0], ldb, &cNat[0], ldc, bp, acc, n)
+		case tileFuncW:
+			f(k, &aArg.f[0], &bArg.w[0], ldb, &cNat[0], ldc, bp, acc, n)
+		case tileFuncD:
+			f(k, &aArg.w[0], &bArg.w[0], ldb, &cNat[0], ldc, bp, acc, n)
+		}
 		for i := range cNat {
 			if d := math.Abs(float64(cNat[i] - cEmu[i])); d > 1e-6*math.Abs(float64(cNat[i])) {
 				t.Fatalf("%s: native C[%d] = %v, emulated %v", what, i, cNat[i], cEmu[i])
@@ -138,10 +191,18 @@ func checkEmulated(t *testing.T, prog *program, fn tileFunc, mr, nr, k, acc int,
 	}
 }
 
+// pairAt is the bf16 of K step s in a word of K pairs.
+func pairAt(w uint32, s int) float64 {
+	if s%2 == 0 {
+		return float64(bf16Lo(w))
+	}
+	return float64(bf16Hi(w))
+}
+
 // disassemble returns the body of an assembly function. Test binaries carry no symbol table, so it
 // goes by address: fn's value is the ABIInternal wrapper, whose first CALL enters the assembly
 // (ABI0) body, which ends at its first RET.
-func disassemble(objdump, exe string, fn tileFunc) (*program, error) {
+func disassemble(objdump, exe string, fn any) (*program, error) {
 	dis := func(start uint64, n int) (*program, error) {
 		out, err := exec.Command(objdump, "-d", "--no-show-raw-insn", "-M", "intel",
 			fmt.Sprintf("--start-address=%#x", start), fmt.Sprintf("--stop-address=%#x", start+uint64(n)), exe).Output()
@@ -276,14 +337,54 @@ func parseOperand(s string) (operand, error) {
 		return o, nil
 	}
 	if strings.HasPrefix(s, "0x") {
-		v, err := strconv.ParseInt(s[2:], 16, 64)
-		return operand{imm: v, isImm: true}, err
+		v, err := strconv.ParseUint(s[2:], 16, 64)
+		return operand{imm: int64(v), isImm: true}, err
+	}
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil { // "shr rcx,1" (the shift-by-one opcode)
+		return operand{imm: v, isImm: true}, nil
+	}
+	if full, ok := gp64[s]; ok {
+		s = full
 	}
 	return operand{reg: s}, nil
 }
 
-// region is one buffer the kernel may access, at its real address.
-type region struct{ data []float32 }
+// gp64 maps the 32- and 8-bit names of the general registers the kernels use to the 64-bit ones
+// (the kernels write them only through 64-bit or zero-extending 32-bit moves).
+var gp64 = map[string]string{
+	"eax": "rax", "ebx": "rbx", "ecx": "rcx", "edx": "rdx", "esi": "rsi", "edi": "rdi",
+	"al": "rax", "bl": "rbx", "cl": "rcx", "dl": "rdx", "sil": "rsi", "dil": "rdi",
+	"r8d": "r8", "r9d": "r9", "r10d": "r10", "r11d": "r11", "r11b": "r11",
+}
+
+// region is one buffer the kernel may access, at its real address: float32 or 32-bit words.
+type region struct {
+	f []float32
+	w []uint32
+}
+
+func (r region) addr() uint64 {
+	if r.w != nil {
+		return uint64(uintptr(unsafe.Pointer(&r.w[0])))
+	}
+	return addr(r.f)
+}
+
+// at returns a pointer to the 4 bytes at address a, if they lie inside r.
+func (r region) at(a uint64) (*float32, bool) {
+	n := len(r.f) + len(r.w)
+	if n == 0 {
+		return nil, false
+	}
+	base := r.addr()
+	if a < base || a >= base+4*uint64(n) || (a-base)%4 != 0 {
+		return nil, false
+	}
+	if r.w != nil {
+		return (*float32)(unsafe.Pointer(&r.w[(a-base)/4])), true
+	}
+	return &r.f[(a-base)/4], true
+}
 
 // machine is the interpreter state: general registers, vector registers (16 lanes), the zero flag,
 // the stack arguments and the memory regions.
@@ -297,9 +398,8 @@ type machine struct {
 
 func (m *machine) float(a uint64) (*float32, error) {
 	for _, r := range m.regions {
-		base := addr(r.data)
-		if a >= base && a < base+4*uint64(len(r.data)) && (a-base)%4 == 0 {
-			return &r.data[(a-base)/4], nil
+		if p, ok := r.at(a); ok {
+			return p, nil
 		}
 	}
 	return nil, fmt.Errorf("access to %#x outside the buffers", a)
@@ -424,6 +524,8 @@ func (m *machine) run(p *program) error {
 			}
 		case "ret":
 			return nil
+		case "prefetcht0": // a hint: no effect on the result
+
 		case "vzeroupper":
 			for r := 0; r < 16; r++ {
 				clear(m.vec[r][4:])
@@ -462,6 +564,72 @@ func (m *machine) run(p *program) error {
 				v[i] = *f
 			}
 			m.setVec(a[0].reg, v, lanes)
+		case "vmovdqu", "vmovdqu32", "vmovdqu64":
+			if a[0].reg == "" {
+				return fmt.Errorf("%x: integer stores are not emulated", in.addr)
+			}
+			v, err := m.vecVal(a[1], lanes)
+			if err != nil {
+				return fmt.Errorf("%x: %v", in.addr, err)
+			}
+			m.setVec(a[0].reg, v, lanes)
+		case "vpslld": // dst, src (register or memory), imm
+			v, err := m.vecVal(a[1], lanes)
+			if err != nil || !a[2].isImm {
+				return fmt.Errorf("%x: vpslld: %v", in.addr, err)
+			}
+			for i := 0; i < lanes; i++ {
+				v[i] = math.Float32frombits(math.Float32bits(v[i]) << uint(a[2].imm))
+			}
+			m.setVec(a[0].reg, v, lanes)
+		case "vpand", "vpandd":
+			x, _ := m.vecVal(a[1], lanes)
+			y, err := m.vecVal(a[2], lanes)
+			if err != nil {
+				return fmt.Errorf("%x: %v", in.addr, err)
+			}
+			for i := 0; i < lanes; i++ {
+				x[i] = math.Float32frombits(math.Float32bits(x[i]) & math.Float32bits(y[i]))
+			}
+			m.setVec(a[0].reg, x, lanes)
+		case "vpcmpeqd":
+			if a[1].reg != a[0].reg || a[2].reg != a[0].reg {
+				return fmt.Errorf("%x: only vpcmpeqd of a register with itself is emulated", in.addr)
+			}
+			var v [16]float32
+			for i := range v {
+				v[i] = math.Float32frombits(0xffffffff)
+			}
+			m.setVec(a[0].reg, v, lanes)
+		case "vpbroadcastd":
+			var bits uint32
+			if a[1].reg != "" {
+				bits = uint32(m.gp[a[1].reg])
+			} else {
+				f, err := m.float(m.ea(a[1]))
+				if err != nil {
+					return fmt.Errorf("%x: %v", in.addr, err)
+				}
+				bits = math.Float32bits(*f)
+			}
+			var v [16]float32
+			for i := range v {
+				v[i] = math.Float32frombits(bits)
+			}
+			m.setVec(a[0].reg, v, lanes)
+		case "vdpbf16ps": // dst += Σ over the bf16 pair of each lane of src1·src2, odd product first
+			x, _ := m.vecVal(a[1], lanes)
+			y, err := m.vecVal(a[2], lanes)
+			if err != nil {
+				return fmt.Errorf("%x: %v", in.addr, err)
+			}
+			d, _ := m.vecVal(a[0], lanes)
+			for i := 0; i < lanes; i++ {
+				xw, yw := math.Float32bits(x[i]), math.Float32bits(y[i])
+				d[i] += bf16Hi(xw) * bf16Hi(yw)
+				d[i] += bf16Lo(xw) * bf16Lo(yw)
+			}
+			m.setVec(a[0].reg, d, lanes)
 		case "vaddps", "vfmadd231ps":
 			x, _ := m.vecVal(a[1], lanes)
 			y, err := m.vecVal(a[2], lanes)

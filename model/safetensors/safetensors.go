@@ -23,6 +23,7 @@ type File struct {
 	name   string // file name (or a description) for error messages
 	file   st.SafeTensors
 	unmap  func() error
+	mapped []byte // the file mapping (Open), or nil
 	tensor map[string]st.TensorView
 }
 
@@ -31,7 +32,10 @@ type File struct {
 const safetensorsHeaderLimit = 64 << 20
 
 // Open maps a safetensors file read-only and parses its header. Close releases the mapping;
-// tensors read with Float32 are copies and outlive it.
+// tensors read with Float32 are copies and outlive it. Once Float32 or ReadFloat32 has copied a
+// tensor, the pages of the mapping it was read from are dropped from the process (they are clean
+// file pages: touching them again reads them back from the file), so that loading a checkpoint does not
+// keep the whole file resident beside the model built from it.
 func Open(path string) (*File, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -59,6 +63,7 @@ func Open(path string) (*File, error) {
 		return nil, err
 	}
 	s.unmap = func() error { return syscall.Munmap(data) }
+	s.mapped = data
 	return s, nil
 }
 
@@ -137,7 +142,7 @@ func (s *File) Close() error {
 		return nil
 	}
 	err := s.unmap()
-	s.unmap = nil
+	s.unmap, s.mapped = nil, nil
 	return err
 }
 
@@ -185,12 +190,28 @@ func intShape(u []uint64) []int {
 
 // Float32 returns a copy of a floating-point tensor (F32, F16 or BF16) as float32.
 func (s *File) Float32(name string) ([]float32, []int, error) {
+	out, err := s.ReadFloat32(name, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, intShape(s.tensor[name].Shape()), nil
+}
+
+// ReadFloat32 is Float32 into dst: it converts the tensor into dst[:n] (n its element count) when
+// cap(dst) >= n, into a new slice otherwise, and returns that slice.
+func (s *File) ReadFloat32(name string, dst []float32) ([]float32, error) {
 	tv, ok := s.tensor[name]
 	if !ok {
-		return nil, nil, fmt.Errorf("%s: no tensor %q", s.name, name)
+		return nil, fmt.Errorf("%s: no tensor %q", s.name, name)
 	}
 	raw := tv.Data()
-	out := make([]float32, len(raw)/int(tv.DType().Size()))
+	n := len(raw) / int(tv.DType().Size())
+	if cap(dst) >= n {
+		dst = dst[:n]
+	} else {
+		dst = make([]float32, n)
+	}
+	out := dst
 	switch tv.DType() {
 	case st.F32:
 		for i := range out {
@@ -205,9 +226,26 @@ func (s *File) Float32(name string) ([]float32, []int, error) {
 			out[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(raw[2*i:])) << 16)
 		}
 	default:
-		return nil, nil, fmt.Errorf("%s: tensor %q has dtype %s; weights must be F32, F16 or BF16", s.name, name, tv.DType())
+		return nil, fmt.Errorf("%s: tensor %q has dtype %s; weights must be F32, F16 or BF16", s.name, name, tv.DType())
 	}
-	return out, intShape(tv.Shape()), nil
+	s.dropPages(raw)
+	return out, nil
+}
+
+// dropPages releases the mapped pages that hold b (a tensor's data, read), rounded out to whole pages.
+func (s *File) dropPages(b []byte) {
+	if s.mapped == nil || len(b) == 0 {
+		return
+	}
+	base := uintptr(unsafe.Pointer(&s.mapped[0]))
+	off := int(uintptr(unsafe.Pointer(&b[0])) - base)
+	if off < 0 || off+len(b) > len(s.mapped) {
+		return
+	}
+	page := os.Getpagesize()
+	lo := off / page * page
+	hi := min(len(s.mapped), (off+len(b)+page-1)/page*page)
+	dropMapped(s.mapped[lo:hi])
 }
 
 // Int64 returns an integer tensor (I64 or I32) as int64: token ids and masks in the golden files.

@@ -1,0 +1,418 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/xclipfilter/xclipfilter/internal/gemm"
+	"github.com/xclipfilter/xclipfilter/model"
+)
+
+// benchResult is what `xclip bench --json` prints.
+type benchResult struct {
+	Model   string `json:"model"`
+	Device  string `json:"device"`
+	Backend string `json:"backend"` // e.g. cpu/avx2/bf16
+	DType   string `json:"dtype"`
+	Threads int    `json:"threads"`
+	Batch   int    `json:"batch"`   // windows per EncodeVideo call
+	Streams int    `json:"streams"` // goroutines running windows at once, sharing the model
+	Labels  int    `json:"labels"`
+	Runs    int    `json:"runs"`
+	CPU     string `json:"cpu"`
+
+	LoadS         float64   `json:"load_s"`
+	TextEncodeS   float64   `json:"text_encode_s"`     // first TextFeatures call for the labels
+	WindowSMedian float64   `json:"window_s_median"`   // seconds per window (per run: wall / windows)
+	WindowSMin    float64   `json:"window_s_min"`      //
+	WindowS       []float64 `json:"window_s"`          // every run
+	WindowsPerS   float64   `json:"windows_per_s"`     // 1 / window_s_median
+	CPUSMedian    float64   `json:"cpu_s_median"`      // process CPU seconds per window (robust to other load)
+	PeakRSSMB     float64   `json:"peak_rss_mb"`       // this process's peak RSS (getrusage), before the PyTorch runs
+	WindowGFLOP   float64   `json:"window_gflop"`      // model.WindowFLOPs
+	TextGFLOP     float64   `json:"text_gflop"`        // model.TextFLOPs
+	GemmGFLOPS    float64   `json:"gemm_gflops"`       // best fp32 Linear rate at M=400, K=768, N=3072, this run
+	RooflineS     float64   `json:"roofline_s"`        // window_gflop / gemm_gflops
+	RooflineRatio float64   `json:"roofline_ratio"`    // roofline_s / window_s_median
+	LoadAvg       string    `json:"loadavg,omitempty"` // /proc/loadavg before the runs
+
+	Torch            []torchResult `json:"torch,omitempty"`
+	TorchBestS       float64       `json:"torch_window_s_best,omitempty"` // best median over its thread settings
+	TorchThreads     int           `json:"torch_threads_best,omitempty"`  //
+	TorchSpeedup     float64       `json:"torch_speedup,omitempty"`       // torch_window_s_best / window_s_median
+	TorchTextS       float64       `json:"torch_text_encode_s,omitempty"` // at its best thread setting
+	TorchGemmGFLOPS  float64       `json:"torch_gemm_gflops,omitempty"`   // its F.linear rate at the roofline shape, best thread setting
+	TorchUnavailable string        `json:"torch_unavailable,omitempty"`   // why the reference did not run
+}
+
+// torchResult is one run of ../shared/bench/torch_xclip.py --bench (its JSON, as printed).
+type torchResult struct {
+	Peer          string  `json:"peer"`
+	Threads       int     `json:"threads"`
+	Batch         int     `json:"batch"`
+	WindowSMedian float64 `json:"window_s_median"`
+	WindowSMin    float64 `json:"window_s_min"`
+	TextEncodeS   float64 `json:"text_encode_s"`
+}
+
+func runBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", stderr)
+	dir := fs.String("model", "", "checkpoint folder: model.safetensors, or config.json + weights_manifest.json (formula weights)")
+	device := fs.String("device", "cpu", "backend: cpu")
+	dtype := fs.String("dtype", "fp32", "weights: fp32 or bf16")
+	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")
+	batch := fs.Int("batch", 1, "windows per EncodeVideo call (as from different streams)")
+	streams := fs.Int("streams", 1, "goroutines running windows at once on the one model (as several elements in one process)")
+	labels := fs.Int("labels", 8, "labels, encoded once and cached")
+	runs := fs.Int("runs", 5, "timed runs after one warm-up")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	roofline := fs.Bool("roofline", true, "measure the fp32 GEMM rate at M=400, K=768, N=3072 in this run")
+	torchScript := fs.String("torch", "", "PyTorch reference script (torch_xclip.py) to run side by side when python3 has torch")
+	python := fs.String("python", "", "python interpreter for --torch (default: the first of /usr/bin/python3, python3 that imports torch)")
+	torchThreads := fs.String("torch-threads", "1,2", "thread counts for the PyTorch reference; the best one counts")
+	torchRuns := fs.Int("torch-runs", 3, "timed runs of the PyTorch reference per thread count")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "usage: xclip bench --model DIR [--dtype fp32|bf16] [--threads N] [--batch N] [--json] [flags]\n\n")
+		fs.PrintDefaults()
+	}
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *dir == "":
+		return usageError{errors.New("--model is required")}
+	case len(rest) > 0:
+		return usageError{fmt.Errorf("unexpected arguments %q", rest)}
+	case *device != "cpu":
+		return usageError{fmt.Errorf("--device %q: bench supports cpu", *device)}
+	case *batch < 1 || *streams < 1 || *runs < 1 || *labels < 1 || *threads < 0:
+		return usageError{errors.New("--batch, --streams, --runs and --labels must be >= 1, --threads >= 0")}
+	}
+	bf16, err := model.ParseDType(*dtype)
+	if err != nil {
+		return usageError{err}
+	}
+	var tthreads []int
+	for _, f := range strings.Split(*torchThreads, ",") {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err != nil || n < 1 {
+			return usageError{fmt.Errorf("--torch-threads %q: want a list of thread counts", *torchThreads)}
+		}
+		tthreads = append(tthreads, n)
+	}
+
+	backend := model.NewCPUBackendOptions(model.CPUOptions{Threads: *threads, BF16: bf16})
+	r := benchResult{Model: *dir, Device: *device, DType: map[bool]string{false: "fp32", true: "bf16"}[bf16],
+		Threads: gemm.NewPool(*threads).Threads(), Batch: *batch, Streams: *streams, Labels: *labels, Runs: *runs,
+		CPU: cpuName()}
+
+	t0 := time.Now()
+	m, err := model.Load(*dir, model.Options{Backend: backend})
+	if err != nil {
+		return err
+	}
+	r.LoadS = time.Since(t0).Seconds()
+	r.Backend = m.Info.Backend
+	cfg := m.Config
+	vc := cfg.Vision
+
+	// The inputs torch_xclip.py --bench uses: labels of 8 tokens, formula pixels (k = 100000).
+	ids, mask := make([][]int, *labels), make([][]int, *labels)
+	for i := range ids {
+		ids[i] = []int{49406, 400 + 4*i, 401 + 4*i, 402 + 4*i, 403 + 4*i, 49407, 49407, 49407}
+		mask[i] = []int{1, 1, 1, 1, 1, 1, 1, 1}
+	}
+	t0 = time.Now()
+	text, err := m.TextFeatures(ids, mask)
+	if err != nil {
+		return err
+	}
+	r.TextEncodeS = time.Since(t0).Seconds()
+	pixels := make([]float32, *batch*vc.NumFrames*vc.NumChannels*vc.ImageSize*vc.ImageSize)
+	model.FormulaEntry{K: 100000, Offset: 0, Scale: 2}.Fill(pixels)
+	window := func() error {
+		v, err := m.EncodeVideo(pixels, *batch)
+		if err != nil {
+			return err
+		}
+		_, err = m.Logits(v, text)
+		return err
+	}
+	if err := window(); err != nil { // warm-up
+		return err
+	}
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		r.LoadAvg = strings.TrimSpace(string(la))
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	per := float64(*batch * *streams)
+	var cpuS []float64
+	for range *runs {
+		c0 := cpuSeconds()
+		t0 := time.Now()
+		errs := make([]error, *streams)
+		var wg sync.WaitGroup
+		for s := range *streams {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[s] = window()
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		r.WindowS = append(r.WindowS, time.Since(t0).Seconds()/per)
+		cpuS = append(cpuS, (cpuSeconds()-c0)/per)
+	}
+	r.CPUSMedian = median(cpuS)
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	r.WindowSMedian, r.WindowSMin = median(r.WindowS), minOf(r.WindowS)
+	r.WindowsPerS = 1 / r.WindowSMedian
+	r.WindowGFLOP = model.WindowFLOPs(cfg, *labels) / 1e9
+	r.TextGFLOP = model.TextFLOPs(cfg, *labels, 8) / 1e9
+	if *roofline {
+		r.GemmGFLOPS = gemmRoofline(r.Threads)
+		r.RooflineS = r.WindowGFLOP / r.GemmGFLOPS
+		r.RooflineRatio = r.RooflineS / r.WindowSMedian
+	}
+	r.PeakRSSMB = peakRSSMB()
+	m = nil
+	runtime.GC()
+
+	if *torchScript != "" {
+		runTorch(&r, *torchScript, *python, *dir, tthreads, *labels, max(1, *torchRuns), *batch, stderr)
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(r)
+	}
+	printBench(stdout, &r)
+	return nil
+}
+
+func median(x []float64) float64 {
+	s := append([]float64(nil), x...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func minOf(x []float64) float64 {
+	m := x[0]
+	for _, v := range x {
+		m = min(m, v)
+	}
+	return m
+}
+
+// gemmRoofline is the best rate of fp32 gemm.Linear at M=400, K=768, N=3072 (the shape of a
+// base-patch32 window's MLP up-projection) on threads threads, in GFLOP/s: the speed the matrix
+// multiplies of a window can reach on this machine, now.
+func gemmRoofline(threads int) float64 {
+	const m, k, n = 400, 768, 3072
+	rng := rand.New(rand.NewPCG(1, 2))
+	rnd := func(l int) []float32 {
+		s := make([]float32, l)
+		for i := range s {
+			s[i] = float32(rng.NormFloat64())
+		}
+		return s
+	}
+	a, w, bias, c := rnd(m*k), gemm.Pack(rnd(n*k), n, k), rnd(n), make([]float32, m*n)
+	pool := gemm.NewPool(threads)
+	best := 0.0
+	deadline := time.Now().Add(2 * time.Second)
+	for i := 0; i < 10 || (i < 200 && time.Now().Before(deadline)); i++ {
+		t0 := time.Now()
+		gemm.Linear(pool, c, n, a, k, m, w, bias)
+		best = max(best, 2*m*k*n/time.Since(t0).Seconds()/1e9)
+	}
+	return best
+}
+
+// cpuSeconds is the CPU time (user + system) this process has used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// peakRSSMB is this process's peak resident set size (what /usr/bin/time -v reports), in MB.
+func peakRSSMB() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Maxrss) / 1024 // KiB on Linux
+}
+
+func cpuName() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return fmt.Sprintf("%s (%s, %d CPUs)", strings.TrimSpace(v), gemm.Kernel(), runtime.NumCPU())
+		}
+	}
+	return runtime.GOARCH
+}
+
+// findPython returns an interpreter that imports torch, or why there is none.
+func findPython(want string) (string, error) {
+	cands := []string{want}
+	if want == "" {
+		cands = []string{"/usr/bin/python3", "python3"}
+	}
+	var why []string
+	for _, c := range cands {
+		p, err := exec.LookPath(c)
+		if err != nil {
+			why = append(why, fmt.Sprintf("%s: not found", c))
+			continue
+		}
+		if out, err := exec.Command(p, "-c", "import torch").CombinedOutput(); err != nil {
+			why = append(why, fmt.Sprintf("%s: cannot import torch (%s)", p, lastLine(out)))
+			continue
+		}
+		return p, nil
+	}
+	return "", errors.New(strings.Join(why, "; "))
+}
+
+func lastLine(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return lines[len(lines)-1]
+}
+
+// runTorch runs the PyTorch reference at each thread count, after the Go runs (not at the same time),
+// and records the best.
+func runTorch(r *benchResult, script, python, dir string, threads []int, labels, runs, batch int, stderr io.Writer) {
+	if _, err := os.Stat(script); err != nil {
+		r.TorchUnavailable = err.Error()
+		return
+	}
+	py, err := findPython(python)
+	if err != nil {
+		r.TorchUnavailable = err.Error()
+		return
+	}
+	abs, _ := filepath.Abs(dir)
+	for _, t := range threads {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		cmd := exec.CommandContext(ctx, py, script, "--bench", "--formula", abs, "--threads", fmt.Sprint(t),
+			"--labels", fmt.Sprint(labels), "--runs", fmt.Sprint(runs), "--batch", fmt.Sprint(batch))
+		cmd.Env = torchEnv(t)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		cancel()
+		if err != nil {
+			r.TorchUnavailable = fmt.Sprintf("%s --threads %d: %v: %s", script, t, err, lastLine(errb.Bytes()))
+			return
+		}
+		var tr torchResult
+		if err := json.Unmarshal([]byte(lastLine(out.Bytes())), &tr); err != nil {
+			r.TorchUnavailable = fmt.Sprintf("%s printed no JSON: %v", script, err)
+			return
+		}
+		r.Torch = append(r.Torch, tr)
+		if r.TorchBestS == 0 || tr.WindowSMedian < r.TorchBestS {
+			r.TorchBestS, r.TorchThreads, r.TorchTextS = tr.WindowSMedian, tr.Threads, tr.TextEncodeS
+		}
+	}
+	r.TorchSpeedup = r.TorchBestS / r.WindowSMedian
+	// What BLAS the reference runs on decides its speed (Debian's torch uses whatever libblas.so.3
+	// is installed: the netlib reference BLAS by default, OpenBLAS if selected): report its GEMM rate.
+	probe := fmt.Sprintf(`import torch, time
+torch.set_num_threads(%d)
+a, w = torch.randn(400, 768), torch.randn(3072, 768)
+best = 0.0
+for i in range(10):
+    t0 = time.perf_counter(); torch.nn.functional.linear(a, w); dt = time.perf_counter() - t0
+    best = max(best, 2 * 400 * 768 * 3072 / dt / 1e9)
+print(best)`, r.TorchThreads)
+	pc := exec.Command(py, "-c", probe)
+	pc.Env = torchEnv(r.TorchThreads)
+	if out, err := pc.Output(); err == nil {
+		fmt.Sscan(lastLine(out), &r.TorchGemmGFLOPS)
+	}
+}
+
+// torchEnv is the environment of a PyTorch run at threads threads: unless the caller's environment says
+// otherwise, the BLAS library gets as many threads as torch (OpenBLAS otherwise uses every core even at
+// torch.set_num_threads(1)), and OpenMP workers wait passively (spinning ones take the cores from
+// the BLAS threads: 2.7 times slower at 2 threads on the development machine).
+func torchEnv(threads int) []string {
+	env := os.Environ()
+	for _, kv := range [][2]string{
+		{"OPENBLAS_NUM_THREADS", fmt.Sprint(threads)}, {"MKL_NUM_THREADS", fmt.Sprint(threads)},
+		{"OMP_NUM_THREADS", fmt.Sprint(threads)}, {"OMP_WAIT_POLICY", "PASSIVE"},
+	} {
+		if _, set := os.LookupEnv(kv[0]); !set {
+			env = append(env, kv[0]+"="+kv[1])
+		}
+	}
+	return env
+}
+
+func printBench(w io.Writer, r *benchResult) {
+	fmt.Fprintf(w, "xclip bench: %s\n", r.Model)
+	fmt.Fprintf(w, "  cpu            %s; load average %s\n", r.CPU, r.LoadAvg)
+	fmt.Fprintf(w, "  backend        %s, %d threads, dtype %s, batch %d, streams %d, %d labels\n",
+		r.Backend, r.Threads, r.DType, r.Batch, r.Streams, r.Labels)
+	fmt.Fprintf(w, "  load           %.2f s\n", r.LoadS)
+	fmt.Fprintf(w, "  text encode    %.3f s (%d labels, %.2f GFLOP)\n", r.TextEncodeS, r.Labels, r.TextGFLOP)
+	fmt.Fprintf(w, "  window         %.3f s median, %.3f s min over %d runs (%.2f windows/s); CPU %.3f s per window\n",
+		r.WindowSMedian, r.WindowSMin, r.Runs, r.WindowsPerS, r.CPUSMedian)
+	if r.GemmGFLOPS > 0 {
+		fmt.Fprintf(w, "  roofline       sgemm M=400 K=768 N=3072: %.1f GFLOP/s; %.2f GFLOP per window -> %.3f s; ratio %.2f\n",
+			r.GemmGFLOPS, r.WindowGFLOP, r.RooflineS, r.RooflineRatio)
+	}
+	fmt.Fprintf(w, "  peak RSS       %.0f MB\n", r.PeakRSSMB)
+	switch {
+	case len(r.Torch) > 0 && r.TorchUnavailable == "":
+		for _, t := range r.Torch {
+			fmt.Fprintf(w, "  pytorch        %s, threads %d: window %.3f s median, text %.3f s\n",
+				t.Peer, t.Threads, t.WindowSMedian, t.TextEncodeS)
+		}
+		fmt.Fprintf(w, "  vs pytorch     %.2fx faster than its best (threads %d; its sgemm at M=400 K=768 N=3072: %.1f GFLOP/s)\n",
+			r.TorchSpeedup, r.TorchThreads, r.TorchGemmGFLOPS)
+	case r.TorchUnavailable != "":
+		fmt.Fprintf(w, "  pytorch        not run: %s\n", r.TorchUnavailable)
+	}
+}

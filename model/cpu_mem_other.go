@@ -1,0 +1,8 @@
+//go:build !unix
+
+package model
+
+// osMap: no anonymous mappings in this build (the arena falls back to the Go heap).
+func osMap(n int) []byte { return nil }
+
+func osUnmap(mem []byte) {}
