@@ -37,6 +37,8 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	template := fs.String("template", "{}", `prompt template; "{}" stands for the label, e.g. "a video of {}"`)
 	asJSON := fs.Bool("json", false, "print one JSON object (labels, logits, probs, ...)")
 	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")
+	device := fs.String("device", "auto", "where inference runs: cpu, cuda (CUDA builds: make xclip-cuda) or auto")
+	dtype := fs.String("dtype", "", "weights: fp32 or bf16 (CPU default fp32; CUDA default bf16, also fp16)")
 	savePixels := fs.String("save-pixels", "", "also write the preprocessed window to this safetensors file (key pixel_values)")
 	video := addVideoFlags(fs)
 	fs.Usage = func() {
@@ -61,7 +63,11 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("--template %q has no {} for the label", *template)}
 	}
 
-	c, err := model.NewClassifier(*dir, model.Options{Backend: model.NewCPUBackend(*threads)})
+	b, err := newBackend(*device, *threads, *dtype)
+	if err != nil {
+		return err
+	}
+	c, err := model.NewClassifier(*dir, model.Options{Backend: b})
 	if err != nil {
 		return err
 	}

@@ -13,14 +13,15 @@ import (
 const cudaBuilt = true
 
 // newBackend returns the backend for --device (cpu, cuda, or auto: cuda in this build) and --dtype
-// (cuda only: bf16 (default), fp16, or fp32 for verification; "" is the default).
+// (cuda: bf16 (default), fp16, or fp32 for verification; cpu: fp32 (default) or bf16 weights).
 func newBackend(device string, threads int, dtype string) (model.Backend, error) {
 	switch device {
 	case "cpu":
-		if dtype != "" && dtype != "fp32" {
-			return nil, fmt.Errorf("--dtype %s: the CPU backend computes in fp32", dtype)
+		bf16, err := model.ParseDType(dtype)
+		if err != nil {
+			return nil, fmt.Errorf("--dtype: %w", err)
 		}
-		return model.NewCPUBackend(threads), nil
+		return model.NewCPUBackendOptions(model.CPUOptions{Threads: threads, BF16: bf16}), nil
 	case "cuda", "auto", "":
 		dt := cuda.BF16
 		if dtype != "" {

@@ -16,14 +16,15 @@ const cudaBuilt = false
 var errNoCUDA = errors.New("this xclip was built without CUDA; build with -tags cuda (make xclip-cuda)")
 
 // newBackend returns the backend for --device (cpu, cuda, or auto: the CPU in this build) and --dtype
-// ("" or fp32 on the CPU).
+// ("" or fp32, or bf16 weights, on the CPU).
 func newBackend(device string, threads int, dtype string) (model.Backend, error) {
 	switch device {
 	case "cpu", "auto", "":
-		if dtype != "" && dtype != "fp32" {
-			return nil, fmt.Errorf("--dtype %s: the CPU backend computes in fp32", dtype)
+		bf16, err := model.ParseDType(dtype)
+		if err != nil {
+			return nil, fmt.Errorf("--dtype: %w", err)
 		}
-		return model.NewCPUBackend(threads), nil
+		return model.NewCPUBackendOptions(model.CPUOptions{Threads: threads, BF16: bf16}), nil
 	case "cuda":
 		return nil, errNoCUDA
 	}

@@ -23,7 +23,7 @@ const usage = `usage: xclip <command> [flags]
 
 commands:
   info      describe a checkpoint (sizes, frames, parameters, dtype)
-  classify  classify one window of image files against labels
+  classify  classify one window of image files, or a video file, against labels
   bench     time windows of a checkpoint on this machine (fp32/bf16, threads, batch, vs PyTorch)
 
 Run "xclip <command> -h" for a command's flags.

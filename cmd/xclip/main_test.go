@@ -243,12 +243,34 @@ func TestClassifyInputs(t *testing.T) {
 			t.Fatalf("result %s (%v)", out, err)
 		}
 	})
+	t.Run("bf16 weights stay close to fp32", func(t *testing.T) {
+		logits := func(dtype string) []float32 {
+			code, out, errOut := runCLI(t, "classify", "--model", dir, "--labels", "red;blue;a dog", "--dtype", dtype, "--json", big, one)
+			if code != 0 {
+				t.Fatalf("--dtype %s: exit %d: %s", dtype, code, errOut)
+			}
+			var r classifyResult
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatal(err)
+			}
+			return r.Logits
+		}
+		f32, b16 := logits("fp32"), logits("bf16")
+		var diff float64
+		for i := range f32 {
+			diff = math.Max(diff, math.Abs(float64(f32[i]-b16[i])))
+		}
+		if diff == 0 || diff > 0.05 {
+			t.Errorf("bf16 logits %v vs fp32 %v: max diff %g, want close but not identical", b16, f32, diff)
+		}
+	})
 	for _, tc := range []struct {
 		name string
 		args []string
 		code int
 		msg  string
 	}{
+		{"unknown dtype", []string{"--model", dir, "--labels", "a", "--dtype", "int4", big}, 1, "int4"},
 		{"corrupt PNG", []string{"--model", dir, "--labels", "a", corrupt}, 1, "corrupt.png: cannot decode"},
 		{"missing frame file", []string{"--model", dir, "--labels", "a", filepath.Join(tmp, "nope.png")}, 1, "nope.png"},
 		{"zero frames", []string{"--model", dir, "--labels", "a"}, 2, "no frames"},

@@ -79,9 +79,9 @@ type filter struct {
 
 	loadMu sync.Mutex // guards loaded
 	loaded struct {
-		dir    string
-		device int
-		c      *model.Classifier
+		dir               string
+		device, precision int
+		c                 *model.Classifier
 	}
 }
 
@@ -225,15 +225,15 @@ func labelsOf(s settings) ([]string, error) {
 }
 
 // classifier loads the model on the device, or returns the one an earlier start loaded from the same
-// folder for the same device.
-func (f *filter) classifier(dir string, device int) (*model.Classifier, error) {
+// folder for the same device and precision.
+func (f *filter) classifier(dir string, device, precision int) (*model.Classifier, error) {
 	f.loadMu.Lock()
 	defer f.loadMu.Unlock()
-	if f.loaded.c != nil && f.loaded.dir == dir && f.loaded.device == device {
+	if f.loaded.c != nil && f.loaded.dir == dir && f.loaded.device == device && f.loaded.precision == precision {
 		return f.loaded.c, nil
 	}
 	f.loaded.c = nil
-	b, note, err := newBackend(device)
+	b, note, err := newBackend(device, precision)
 	if err != nil {
 		return nil, &startError{domainResource, codeSettings, err.Error()}
 	}
@@ -245,7 +245,7 @@ func (f *filter) classifier(dir string, device int) (*model.Classifier, error) {
 		return nil, &startError{domainResource, codeNotFound, fmt.Sprintf("cannot load the X-CLIP model %s: %v", dir, err)}
 	}
 	c.Warn = func(msg string) { f.postMessage(false, domainResource, codeSettings, msg, "") }
-	f.loaded.dir, f.loaded.device, f.loaded.c = dir, device, c
+	f.loaded.dir, f.loaded.device, f.loaded.precision, f.loaded.c = dir, device, precision, c
 	return c, nil
 }
 
@@ -276,8 +276,8 @@ func (p prompted) Classify(pixels []float32, labels *model.Tensor) ([]float32, e
 
 // open checks the settings, loads the model and starts an engine.
 func (f *filter) open(s settings) (*state, error) {
-	if s.device == deviceCUDA && !cudaBuilt {
-		_, _, err := newBackend(s.device) // the error, before anything else
+	if (s.device == deviceCUDA && !cudaBuilt) || (s.precision == precisionFP16 && (s.device == deviceCPU || !cudaBuilt)) {
+		_, _, err := newBackend(s.device, s.precision) // the error, before anything else
 		return nil, &startError{domainResource, codeSettings, err.Error()}
 	}
 	if strings.TrimSpace(s.model) == "" {
@@ -291,7 +291,7 @@ func (f *filter) open(s settings) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := f.classifier(s.model, s.device)
+	c, err := f.classifier(s.model, s.device, s.precision)
 	if err != nil {
 		return nil, err
 	}

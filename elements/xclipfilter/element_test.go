@@ -21,7 +21,11 @@ import (
 // cliLogits runs `xclip classify --json` on files.
 func cliLogits(t *testing.T, modelDir, labels string, files ...string) []float64 {
 	t.Helper()
-	args := append([]string{"classify", "--model", modelDir, "--labels", labels, "--json"}, files...)
+	return cliLogitsArgs(t, append([]string{"classify", "--model", modelDir, "--labels", labels, "--json"}, files...)...)
+}
+
+func cliLogitsArgs(t *testing.T, args ...string) []float64 {
+	t.Helper()
 	out, err := exec.Command(xclipCommand(t), args...).Output()
 	if err != nil {
 		t.Fatalf("xclip classify: %v", err)
@@ -75,6 +79,28 @@ func TestFirstWindowMatchesCLI(t *testing.T) {
 				t.Errorf("scores %v (sum %g), top %v", first.Scores, sum, first.TopLabels)
 			}
 		})
+	}
+}
+
+// TestPrecisionBF16: with precision=bf16 the element's first window carries the logits of
+// `xclip classify --dtype bf16` on the same frames, close to (but not the same as) fp32's.
+func TestPrecisionBF16(t *testing.T) {
+	const labels = "a dog;a red ball;people dancing;a car"
+	dir := tinyB(t)
+	n := numFrames(t, dir)
+	_, loc, files := writeClip(t, n, 96, 72)
+	want := cliLogitsArgs(t, append([]string{"classify", "--model", dir, "--labels", labels, "--json", "--dtype", "bf16"}, files...)...)
+	fp32 := cliLogits(t, dir, labels, files...)
+	r := mustRun(t, clipSource(loc, n)+fmt.Sprintf(` ! xclipfilter model=%s labels="%s" frame-interval=1 precision=bf16 blocking=true ! fakesink name=sink`, dir, labels), runOpts{})
+	if len(r.results) == 0 {
+		t.Fatal("no result")
+	}
+	got := r.results[0].Logits
+	if d := maxAbsDiff(got, want); d > 1e-5 {
+		t.Errorf("bf16 logits %v, xclip classify --dtype bf16 %v (max diff %g)", got, want, d)
+	}
+	if d := maxAbsDiff(got, fp32); d == 0 || d > 0.05 {
+		t.Errorf("bf16 logits %v vs fp32 %v: max diff %g, want close but not identical", got, fp32, d)
 	}
 }
 
@@ -452,6 +478,7 @@ func TestErrors(t *testing.T) {
 		{"labels and labels-file", fmt.Sprintf(`model=%s labels=a labels-file=%s`, dir, labelsFile), "both labels and labels-file"},
 		{"template without {}", fmt.Sprintf(`model=%s labels=a prompt-template="a video"`, dir), "prompt-template"},
 		{"cuda", fmt.Sprintf(`model=%s labels=a device=cuda`, dir), "device=cuda is not available"},
+		{"fp16 on the CPU", fmt.Sprintf(`model=%s labels=a device=cpu precision=fp16`, dir), "precision=fp16 needs device=cuda"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.name == "cuda" && cudaBuilt {

@@ -42,6 +42,24 @@ xclip_device_get_type (void)
   return (GType) id;
 }
 
+GType
+xclip_precision_get_type (void)
+{
+  static gsize id = 0;
+  static const GEnumValue values[] = {
+    {0, "Automatic: fp32 on the CPU, bf16 on a GPU", "auto"},
+    {1, "float32 weights and arithmetic (the reference numbers)", "fp32"},
+    {2, "bfloat16 weights, float32 sums: half the memory (and tensor cores on a GPU)", "bf16"},
+    {3, "float16 weights, float32 sums (GPU only)", "fp16"},
+    {0, NULL, NULL},
+  };
+  if (g_once_init_enter (&id)) {
+    GType t = g_enum_register_static ("GstXClipPrecision", values);
+    g_once_init_leave (&id, t);
+  }
+  return (GType) id;
+}
+
 static void
 xclip_set_property (GObject * obj, guint id, const GValue * value, GParamSpec * pspec)
 {
@@ -111,6 +129,14 @@ xclip_install_device (void *klass, guint id, const char *name, const char *nick,
 }
 
 void
+xclip_install_precision (void *klass, guint id, const char *name, const char *nick, const char *blurb,
+    gint def, guint flags)
+{
+  g_object_class_install_property (G_OBJECT_CLASS (klass), id,
+      g_param_spec_enum (name, nick, blurb, xclip_precision_get_type (), def, (GParamFlags) flags));
+}
+
+void
 xclip_element_class_setup (void *klass, const char *longname, const char *klass_str,
     const char *description, const char *author, const char *sink_caps, const char *src_caps,
     const char *messages, const char *events)
@@ -128,6 +154,7 @@ xclip_element_class_setup (void *klass, const char *longname, const char *klass_
   gst_element_class_add_pad_template (ec, gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
   gst_caps_unref (caps);
   gst_type_mark_as_plugin_api (xclip_device_get_type (), 0);
+  gst_type_mark_as_plugin_api (xclip_precision_get_type (), 0);
 }
 
 const char *

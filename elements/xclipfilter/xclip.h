@@ -24,6 +24,7 @@ enum {
   XCLIP_PROP_ATTACH_META,
   XCLIP_PROP_BLOCKING,
   XCLIP_PROP_WINDOWS_SKIPPED,
+  XCLIP_PROP_PRECISION,
 };
 
 /* Debug category "xclipfilter". */
@@ -32,6 +33,7 @@ void xclip_log (void *obj, GstDebugLevel level, const char *msg);
 
 /* Class setup: set_property/get_property trampolines and the properties. */
 GType xclip_device_get_type (void);
+GType xclip_precision_get_type (void);
 void xclip_class_set_property_funcs (void *klass);
 void xclip_install_string (void *klass, guint id, const char *name, const char *nick, const char *blurb,
     const char *def, guint flags);
@@ -44,6 +46,8 @@ void xclip_install_double (void *klass, guint id, const char *name, const char *
 void xclip_install_bool (void *klass, guint id, const char *name, const char *nick, const char *blurb,
     gboolean def, guint flags);
 void xclip_install_device (void *klass, guint id, const char *name, const char *nick, const char *blurb,
+    gint def, guint flags);
+void xclip_install_precision (void *klass, guint id, const char *name, const char *nick, const char *blurb,
     gint def, guint flags);
 void xclip_element_class_setup (void *klass, const char *longname, const char *klass_str,
     const char *description, const char *author, const char *sink_caps, const char *src_caps,
