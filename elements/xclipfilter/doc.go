@@ -103,6 +103,8 @@
 //	                          CPU: auto means cpu and cuda is refused. A CUDA build (make plugin-cuda,
 //	                          only for machines with an NVIDIA GPU) runs cuda on the GPU (bf16) and
 //	                          auto on the GPU when it can be opened, else on the CPU
+//	precision        enum     auto (default: fp32 on the CPU, bf16 on a GPU), fp32, bf16 (half the
+//	                          weight memory, float32 sums), fp16 (GPU only; refused on the CPU)
 //	attach-meta      boolean  default false (writable in PLAYING)
 //	blocking         boolean  default false: skip windows while inference is busy
 //	windows-skipped  guint64  read-only
@@ -112,7 +114,8 @@
 // # Errors
 //
 // A missing or invalid model, empty labels, an unreadable labels-file, a prompt-template without {}
-// and a device that cannot be had (device=cuda in the default build) make the element refuse the READY to PAUSED change with an error message naming the
+// and a device or precision that cannot be had (device=cuda in the default build, precision=fp16 on
+// the CPU) make the element refuse the READY to PAUSED change with an error message naming the
 // problem (gst-launch-1.0 prints "ERROR: from element .../GstXClipFilter:xclipfilter0: ..."). A failed
 // inference posts a warning and the stream goes on; no panic crosses into GStreamer (each virtual
 // method recovers and posts an error instead).
