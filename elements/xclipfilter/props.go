@@ -171,9 +171,9 @@ func installProperties(klass unsafe.Pointer) {
 		case propBool:
 			C.xclip_install_bool(klass, C.guint(p.id), name, nick, blurb, boolC(p.def.(bool)), flags)
 		case propDevice:
-			C.xclip_install_device(klass, C.guint(p.id), name, nick, blurb, C.gint(p.def.(int)), flags)
+			C.xclip_install_enum(klass, C.guint(p.id), name, nick, blurb, C.xclip_device_get_type(), C.gint(p.def.(int)), flags)
 		case propPrecision:
-			C.xclip_install_precision(klass, C.guint(p.id), name, nick, blurb, C.gint(p.def.(int)), flags)
+			C.xclip_install_enum(klass, C.guint(p.id), name, nick, blurb, C.xclip_precision_get_type(), C.gint(p.def.(int)), flags)
 		}
 		// GParamSpec keeps the strings (they are not static): free ours.
 		C.free(unsafe.Pointer(name))

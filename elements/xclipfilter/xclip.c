@@ -121,19 +121,11 @@ xclip_install_bool (void *klass, guint id, const char *name, const char *nick, c
 }
 
 void
-xclip_install_device (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    gint def, guint flags)
+xclip_install_enum (void *klass, guint id, const char *name, const char *nick, const char *blurb,
+    GType type, gint def, guint flags)
 {
   g_object_class_install_property (G_OBJECT_CLASS (klass), id,
-      g_param_spec_enum (name, nick, blurb, xclip_device_get_type (), def, (GParamFlags) flags));
-}
-
-void
-xclip_install_precision (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    gint def, guint flags)
-{
-  g_object_class_install_property (G_OBJECT_CLASS (klass), id,
-      g_param_spec_enum (name, nick, blurb, xclip_precision_get_type (), def, (GParamFlags) flags));
+      g_param_spec_enum (name, nick, blurb, type, def, (GParamFlags) flags));
 }
 
 void

@@ -45,10 +45,8 @@ void xclip_install_double (void *klass, guint id, const char *name, const char *
     double min, double max, double def, guint flags);
 void xclip_install_bool (void *klass, guint id, const char *name, const char *nick, const char *blurb,
     gboolean def, guint flags);
-void xclip_install_device (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    gint def, guint flags);
-void xclip_install_precision (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    gint def, guint flags);
+void xclip_install_enum (void *klass, guint id, const char *name, const char *nick, const char *blurb,
+    GType type, gint def, guint flags);
 void xclip_element_class_setup (void *klass, const char *longname, const char *klass_str,
     const char *description, const char *author, const char *sink_caps, const char *src_caps,
     const char *messages, const char *events);
