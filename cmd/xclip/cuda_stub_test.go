@@ -4,6 +4,7 @@ package main
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -17,8 +18,11 @@ func TestNewBackendWithoutCUDA(t *testing.T) {
 			t.Errorf("--device %q: %v", d, err)
 		}
 	}
-	if _, err := newBackend("cpu", 1, "bf16"); err == nil {
-		t.Error("--dtype bf16 on the CPU accepted")
+	if b, err := newBackend("cpu", 1, "bf16"); err != nil || !strings.HasSuffix(b.Name(), "/bf16") {
+		t.Errorf("--dtype bf16 on the CPU: %v", err)
+	}
+	if _, err := newBackend("cpu", 1, "fp16"); err == nil || !strings.Contains(err.Error(), "fp16") {
+		t.Errorf("--dtype fp16 on the CPU: %v, want an error naming fp16", err)
 	}
 	if _, err := newBackend("tpu", 1, ""); err == nil {
 		t.Error("unknown device accepted")
