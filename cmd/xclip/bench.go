@@ -42,6 +42,7 @@ type benchResult struct {
 	WindowSMin    float64   `json:"window_s_min"`      //
 	WindowS       []float64 `json:"window_s"`          // every run
 	WindowsPerS   float64   `json:"windows_per_s"`     // 1 / window_s_median
+	LatencyMS     float64   `json:"latency_ms"`        // median wall time of one call of batch windows
 	CPUSMedian    float64   `json:"cpu_s_median"`      // process CPU seconds per window (robust to other load)
 	PeakRSSMB     float64   `json:"peak_rss_mb"`       // this process's peak RSS (getrusage), before the PyTorch runs
 	WindowGFLOP   float64   `json:"window_gflop"`      // model.WindowFLOPs
@@ -73,8 +74,8 @@ type torchResult struct {
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", stderr)
 	dir := fs.String("model", "", "checkpoint folder: model.safetensors, or config.json + weights_manifest.json (formula weights)")
-	device := fs.String("device", "cpu", "backend: cpu")
-	dtype := fs.String("dtype", "fp32", "weights: fp32 or bf16")
+	device := fs.String("device", "cpu", "backend: cpu, cuda (CUDA builds: make xclip-cuda) or auto")
+	dtype := fs.String("dtype", "", "weights: fp32 or bf16 (CPU default fp32; CUDA default bf16, also fp16)")
 	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")
 	batch := fs.Int("batch", 1, "windows per EncodeVideo call (as from different streams)")
 	streams := fs.Int("streams", 1, "goroutines running windows at once on the one model (as several elements in one process)")
@@ -88,7 +89,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	torchRuns := fs.Int("torch-runs", 3, "timed runs of the PyTorch reference per thread count")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: xclip bench --model DIR [--dtype fp32|bf16] [--threads N] [--batch N] [--json] [flags]\n\n")
+		fmt.Fprint(stderr, "usage: xclip bench --model DIR [--device cpu|cuda|auto] [--dtype fp32|bf16|fp16] [--threads N] [--batch N] [--json] [flags]\n\n")
 		fs.PrintDefaults()
 	}
 	rest, err := parseFlags(fs, args)
@@ -100,14 +101,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return usageError{errors.New("--model is required")}
 	case len(rest) > 0:
 		return usageError{fmt.Errorf("unexpected arguments %q", rest)}
-	case *device != "cpu":
-		return usageError{fmt.Errorf("--device %q: bench supports cpu", *device)}
 	case *batch < 1 || *streams < 1 || *runs < 1 || *labels < 1 || *threads < 0:
 		return usageError{errors.New("--batch, --streams, --runs and --labels must be >= 1, --threads >= 0")}
-	}
-	bf16, err := model.ParseDType(*dtype)
-	if err != nil {
-		return usageError{err}
 	}
 	var tthreads []int
 	for _, f := range strings.Split(*torchThreads, ",") {
@@ -118,8 +113,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		tthreads = append(tthreads, n)
 	}
 
-	backend := model.NewCPUBackendOptions(model.CPUOptions{Threads: *threads, BF16: bf16})
-	r := benchResult{Model: *dir, Device: *device, DType: map[bool]string{false: "fp32", true: "bf16"}[bf16],
+	backend, err := newBackend(*device, *threads, *dtype)
+	if err != nil {
+		return usageError{err}
+	}
+	r := benchResult{Model: *dir, Device: *device, DType: backendDType(backend.Name()),
 		Threads: gemm.NewPool(*threads).Threads(), Batch: *batch, Streams: *streams, Labels: *labels, Runs: *runs,
 		CPU: cpuName()}
 
@@ -198,6 +196,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	r.WindowSMedian, r.WindowSMin = median(r.WindowS), minOf(r.WindowS)
 	r.WindowsPerS = 1 / r.WindowSMedian
+	r.LatencyMS = 1000 * r.WindowSMedian * per
 	r.WindowGFLOP = model.WindowFLOPs(cfg, *labels) / 1e9
 	r.TextGFLOP = model.TextFLOPs(cfg, *labels, 8) / 1e9
 	if *roofline {
@@ -415,4 +414,15 @@ func printBench(w io.Writer, r *benchResult) {
 	case r.TorchUnavailable != "":
 		fmt.Fprintf(w, "  pytorch        not run: %s\n", r.TorchUnavailable)
 	}
+}
+
+// backendDType is the weight format a backend's name ends with (cpu/avx2/bf16, cuda/.../fp16), fp32
+// when it names none.
+func backendDType(name string) string {
+	for _, d := range []string{"bf16", "fp16", "fp32"} {
+		if strings.HasSuffix(name, "/"+d) {
+			return d
+		}
+	}
+	return "fp32"
 }

@@ -21,7 +21,7 @@ func TestBenchJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatalf("%s: not one JSON object: %v\n%s", dtype, err, out)
 		}
-		for _, key := range []string{"window_s_median", "text_encode_s", "threads", "dtype", "batch", "gemm_gflops",
+		for _, key := range []string{"window_s_median", "text_encode_s", "threads", "dtype", "batch", "device", "windows_per_s", "latency_ms", "gemm_gflops",
 			"roofline_ratio", "window_gflop", "peak_rss_mb", "cpu_s_median"} {
 			if _, ok := r[key]; !ok {
 				t.Errorf("%s: no %q in %s", dtype, key, out)
