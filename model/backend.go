@@ -139,3 +139,33 @@ func (m Mat) view(r0, c0, rows, cols, ld int) Mat {
 	}
 	return v
 }
+
+// partsBackend is implemented by backends that run n independent streams of operations faster side
+// by side than one after the other with each operation spread over all cores (the CPU backend: a
+// stream per core has no barrier between its operations, and its rows stay in that core's caches).
+type partsBackend interface {
+	// Parts is how many streams are worth running at once.
+	Parts() int
+	// RunParts calls fn(0), …, fn(n-1), concurrently, and returns when all have returned. The
+	// operations fn issues may run concurrently with those of the other parts.
+	RunParts(n int, fn func(part int))
+}
+
+// forParts runs fn over items [0, n) split into the parts b runs side by side (just once, over all
+// of them, for other backends); each part gets its own Workspace.
+func forParts(b Backend, ws Workspace, n int, fn func(ws Workspace, lo, hi int)) {
+	pb, ok := b.(partsBackend)
+	parts := 1
+	if ok {
+		parts = min(pb.Parts(), n)
+	}
+	if parts <= 1 {
+		fn(ws, 0, n)
+		return
+	}
+	pb.RunParts(parts, func(p int) {
+		pws := b.Workspace()
+		defer pws.Release()
+		fn(pws, p*n/parts, (p+1)*n/parts)
+	})
+}

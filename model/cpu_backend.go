@@ -69,6 +69,14 @@ func (c *cpuBackend) Name() string {
 // Threads is the most goroutines one operation uses.
 func (c *cpuBackend) Threads() int { return c.pool.Threads() }
 
+// Parts: one stream of operations per thread.
+func (c *cpuBackend) Parts() int { return c.pool.Threads() }
+
+// RunParts runs the parts as the pool's tasks. The operations of a part find the helpers busy with
+// the other parts and run on the part's goroutine; a part that finishes early frees its helper to
+// join the operations of the parts still running.
+func (c *cpuBackend) RunParts(n int, fn func(part int)) { c.pool.Run(n, fn) }
+
 // copiesArguments tells the loader that NewLinear and Constant keep no reference to their data
 // arguments (they pack or copy them), so one scratch buffer may carry every tensor (see weights.scratch).
 func (c *cpuBackend) copiesArguments() bool { return true }

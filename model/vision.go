@@ -90,14 +90,18 @@ func (v *visionTransformer) forward(b Backend, ws Workspace, pixels Mat, videos,
 	ls := c.NumPatches() + 2 // CLS, patches, message slot
 
 	// Patch embedding: [B·T·(L+1), C·P·P] with zero CLS and message rows, through the patch GEMM, plus
-	// the class and position embeddings.
-	colsMat := ws.Alloc(bt*ls, c.NumChannels*c.PatchSize*c.PatchSize)
-	b.Patchify(colsMat, pixels, bt, c.NumChannels, c.ImageSize, c.PatchSize)
+	// the class and position embeddings; then pre_layernorm (on the message slots too: they are
+	// overwritten before use). Each frame on its own.
 	x := ws.Alloc(bt*ls, d)
-	v.patchEmbedding.Forward(x, colsMat, Epilogue{})
-	b.Add(x, v.embeddingRows)
-	// pre_layernorm (on the message slots too: they are overwritten before use).
-	v.preLayerNorm.forward(b, x, x)
+	frames := pixels.Reshape(bt, c.NumChannels*c.ImageSize*c.ImageSize)
+	forParts(b, ws, bt, func(ws Workspace, f0, f1 int) {
+		xs := x.Slice(f0*ls, f1*ls)
+		cols := ws.Alloc((f1-f0)*ls, c.NumChannels*c.PatchSize*c.PatchSize)
+		b.Patchify(cols, frames.Slice(f0, f1), f1-f0, c.NumChannels, c.ImageSize, c.PatchSize)
+		v.patchEmbedding.Forward(xs, cols, Epilogue{})
+		b.Add(xs, v.embeddingRows)
+		v.preLayerNorm.forward(b, xs, xs)
+	})
 
 	cls := x.Every(ls)
 	download := func(m Mat) []float32 {
@@ -158,5 +162,9 @@ func (cf *crossFrameLayer) forward(b Backend, ws Workspace, x Mat, videos, t, ls
 	b.Copy(x.Slice(ls-1, bt*ls).Every(ls), msg)
 	// The standard pre-norm block over all L+1 rows. The MLP also runs on the message row, which the
 	// next layer overwrites: cheaper than compacting the rows, and the same result for every other row.
-	cf.encoderLayer.forward(b, ws, x, bt, ls, false, nil)
+	// Frames are independent here: a backend that runs independent streams of operations better than
+	// one (the CPU backend: one per core, with no barrier between their operations) gets them in parts.
+	forParts(b, ws, bt, func(ws Workspace, f0, f1 int) {
+		cf.encoderLayer.forward(b, ws, x.Slice(f0*ls, f1*ls), f1-f0, ls, false, nil)
+	})
 }
