@@ -33,7 +33,8 @@ type benchResult struct {
 	Batch   int    `json:"batch"`   // windows per EncodeVideo call
 	Streams int    `json:"streams"` // goroutines running windows at once, sharing the model
 	Labels  int    `json:"labels"`
-	Runs    int    `json:"runs"`
+	Runs    int    `json:"runs"`   // timed runs per round
+	Rounds  int    `json:"rounds"` // rounds of runs, alternating with the PyTorch reference's
 	CPU     string `json:"cpu"`
 
 	LoadS         float64   `json:"load_s"`
@@ -52,10 +53,11 @@ type benchResult struct {
 	RooflineRatio float64   `json:"roofline_ratio"`    // roofline_s / window_s_median
 	LoadAvg       string    `json:"loadavg,omitempty"` // /proc/loadavg before the runs
 
-	Torch            []torchResult `json:"torch,omitempty"`
-	TorchBestS       float64       `json:"torch_window_s_best,omitempty"` // best median over its thread settings
+	Torch            []torchResult `json:"torch,omitempty"`               // every invocation, in order
+	TorchBestS       float64       `json:"torch_window_s_best,omitempty"` // best over its thread settings of the median of its round medians
 	TorchThreads     int           `json:"torch_threads_best,omitempty"`  //
 	TorchSpeedup     float64       `json:"torch_speedup,omitempty"`       // torch_window_s_best / window_s_median
+	RoundSpeedups    []float64     `json:"round_speedups,omitempty"`      // per round: its best torch median / our median of that round
 	TorchTextS       float64       `json:"torch_text_encode_s,omitempty"` // at its best thread setting
 	TorchGemmGFLOPS  float64       `json:"torch_gemm_gflops,omitempty"`   // its F.linear rate at the roofline shape, best thread setting
 	TorchUnavailable string        `json:"torch_unavailable,omitempty"`   // why the reference did not run
@@ -63,6 +65,7 @@ type benchResult struct {
 
 // torchResult is one run of ../shared/bench/torch_xclip.py --bench (its JSON, as printed).
 type torchResult struct {
+	Round         int     `json:"round"` // added here: which round ran it
 	Peer          string  `json:"peer"`
 	Threads       int     `json:"threads"`
 	Batch         int     `json:"batch"`
@@ -80,7 +83,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	batch := fs.Int("batch", 1, "windows per EncodeVideo call (as from different streams)")
 	streams := fs.Int("streams", 1, "goroutines running windows at once on the one model (as several elements in one process)")
 	labels := fs.Int("labels", 8, "labels, encoded once and cached")
-	runs := fs.Int("runs", 5, "timed runs after one warm-up")
+	runs := fs.Int("runs", 5, "timed runs per round, after one warm-up")
+	rounds := fs.Int("rounds", 3, "with --torch: rounds of --runs windows, each followed by the PyTorch runs, so that both see the same machine (1 without --torch)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	roofline := fs.Bool("roofline", true, "measure the fp32 GEMM rate at M=400, K=768, N=3072 in this run")
 	torchScript := fs.String("torch", "", "PyTorch reference script (torch_xclip.py) to run side by side when python3 has torch")
@@ -101,8 +105,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return usageError{errors.New("--model is required")}
 	case len(rest) > 0:
 		return usageError{fmt.Errorf("unexpected arguments %q", rest)}
-	case *batch < 1 || *streams < 1 || *runs < 1 || *labels < 1 || *threads < 0:
-		return usageError{errors.New("--batch, --streams, --runs and --labels must be >= 1, --threads >= 0")}
+	case *batch < 1 || *streams < 1 || *runs < 1 || *rounds < 1 || *labels < 1 || *threads < 0:
+		return usageError{errors.New("--batch, --streams, --runs, --rounds and --labels must be >= 1, --threads >= 0")}
 	}
 	var tthreads []int
 	for _, f := range strings.Split(*torchThreads, ",") {
@@ -119,7 +123,14 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	r := benchResult{Model: *dir, Device: *device, DType: backendDType(backend.Name()),
 		Threads: gemm.NewPool(*threads).Threads(), Batch: *batch, Streams: *streams, Labels: *labels, Runs: *runs,
-		CPU: cpuName()}
+		Rounds: 1, CPU: cpuName()}
+	var torch *torchRunner
+	if *torchScript != "" {
+		torch, r.TorchUnavailable = newTorchRunner(*torchScript, *python, *dir, tthreads, *labels, max(1, *torchRuns), *batch)
+		if torch != nil {
+			r.Rounds = *rounds
+		}
+	}
 
 	t0 := time.Now()
 	m, err := model.Load(*dir, model.Options{Backend: backend})
@@ -171,7 +182,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	per := float64(*batch * *streams)
 	var cpuS []float64
-	for range *runs {
+	oneRun := func() error {
 		c0 := cpuSeconds()
 		t0 := time.Now()
 		errs := make([]error, *streams)
@@ -189,6 +200,31 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 		r.WindowS = append(r.WindowS, time.Since(t0).Seconds()/per)
 		cpuS = append(cpuS, (cpuSeconds()-c0)/per)
+		return nil
+	}
+	for round := range r.Rounds {
+		if round > 0 {
+			if err := window(); err != nil { // warm again after the PyTorch process
+				return err
+			}
+		}
+		for range *runs {
+			if err := oneRun(); err != nil {
+				return err
+			}
+		}
+		if round == 0 {
+			r.PeakRSSMB = peakRSSMB()
+		}
+		if torch != nil && r.TorchUnavailable == "" {
+			if *cpuProfile != "" {
+				pprof.StopCPUProfile()
+				*cpuProfile = ""
+			}
+			if err := torch.round(&r, round, r.WindowS[len(r.WindowS)-*runs:]); err != "" {
+				r.TorchUnavailable = err
+			}
+		}
 	}
 	r.CPUSMedian = median(cpuS)
 	if *cpuProfile != "" {
@@ -204,12 +240,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		r.RooflineS = r.WindowGFLOP / r.GemmGFLOPS
 		r.RooflineRatio = r.RooflineS / r.WindowSMedian
 	}
-	r.PeakRSSMB = peakRSSMB()
-	m = nil
-	runtime.GC()
-
-	if *torchScript != "" {
-		runTorch(&r, *torchScript, *python, *dir, tthreads, *labels, max(1, *torchRuns), *batch, stderr)
+	if torch != nil && r.TorchUnavailable == "" {
+		torch.summarize(&r)
 	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(r)
@@ -318,40 +350,69 @@ func lastLine(b []byte) string {
 	return lines[len(lines)-1]
 }
 
-// runTorch runs the PyTorch reference at each thread count, after the Go runs (not at the same time),
-// and records the best.
-func runTorch(r *benchResult, script, python, dir string, threads []int, labels, runs, batch int, stderr io.Writer) {
+// torchRunner runs the PyTorch reference (torch_xclip.py --bench) at each thread count, once per round,
+// after the Go runs of that round (never at the same time).
+type torchRunner struct {
+	script, python, dir string
+	threads             []int
+	labels, runs, batch int
+	medians             map[int][]float64 // per thread count, the median of each round
+	texts               map[int][]float64
+}
+
+// newTorchRunner finds the script and an interpreter that imports torch; it returns nil and why when
+// there is none.
+func newTorchRunner(script, python, dir string, threads []int, labels, runs, batch int) (*torchRunner, string) {
 	if _, err := os.Stat(script); err != nil {
-		r.TorchUnavailable = err.Error()
-		return
+		return nil, err.Error()
 	}
 	py, err := findPython(python)
 	if err != nil {
-		r.TorchUnavailable = err.Error()
-		return
+		return nil, err.Error()
 	}
 	abs, _ := filepath.Abs(dir)
-	for _, t := range threads {
+	return &torchRunner{script: script, python: py, dir: abs, threads: threads, labels: labels, runs: runs,
+		batch: batch, medians: map[int][]float64{}, texts: map[int][]float64{}}, ""
+}
+
+// round runs the reference at each thread count and records, for the round, its best median against
+// ours (the Go runs of the round); it returns why it failed, if it did.
+func (t *torchRunner) round(r *benchResult, round int, ours []float64) string {
+	best := 0.0
+	for _, th := range t.threads {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-		cmd := exec.CommandContext(ctx, py, script, "--bench", "--formula", abs, "--threads", fmt.Sprint(t),
-			"--labels", fmt.Sprint(labels), "--runs", fmt.Sprint(runs), "--batch", fmt.Sprint(batch))
-		cmd.Env = torchEnv(t)
+		cmd := exec.CommandContext(ctx, t.python, t.script, "--bench", "--formula", t.dir, "--threads", fmt.Sprint(th),
+			"--labels", fmt.Sprint(t.labels), "--runs", fmt.Sprint(t.runs), "--batch", fmt.Sprint(t.batch))
+		cmd.Env = torchEnv(th)
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		err := cmd.Run()
 		cancel()
 		if err != nil {
-			r.TorchUnavailable = fmt.Sprintf("%s --threads %d: %v: %s", script, t, err, lastLine(errb.Bytes()))
-			return
+			return fmt.Sprintf("%s --threads %d: %v: %s", t.script, th, err, lastLine(errb.Bytes()))
 		}
 		var tr torchResult
 		if err := json.Unmarshal([]byte(lastLine(out.Bytes())), &tr); err != nil {
-			r.TorchUnavailable = fmt.Sprintf("%s printed no JSON: %v", script, err)
-			return
+			return fmt.Sprintf("%s printed no JSON: %v", t.script, err)
 		}
+		tr.Round = round
 		r.Torch = append(r.Torch, tr)
-		if r.TorchBestS == 0 || tr.WindowSMedian < r.TorchBestS {
-			r.TorchBestS, r.TorchThreads, r.TorchTextS = tr.WindowSMedian, tr.Threads, tr.TextEncodeS
+		t.medians[th] = append(t.medians[th], tr.WindowSMedian)
+		t.texts[th] = append(t.texts[th], tr.TextEncodeS)
+		if best == 0 || tr.WindowSMedian < best {
+			best = tr.WindowSMedian
+		}
+	}
+	r.RoundSpeedups = append(r.RoundSpeedups, best/median(ours))
+	return ""
+}
+
+// summarize picks the reference's best thread setting (by the median of its round medians), our
+// speed-up against it, and its GEMM rate at that setting.
+func (t *torchRunner) summarize(r *benchResult) {
+	for _, th := range t.threads {
+		if m := median(t.medians[th]); r.TorchBestS == 0 || m < r.TorchBestS {
+			r.TorchBestS, r.TorchThreads, r.TorchTextS = m, th, median(t.texts[th])
 		}
 	}
 	r.TorchSpeedup = r.TorchBestS / r.WindowSMedian
@@ -365,7 +426,7 @@ for i in range(10):
     t0 = time.perf_counter(); torch.nn.functional.linear(a, w); dt = time.perf_counter() - t0
     best = max(best, 2 * 400 * 768 * 3072 / dt / 1e9)
 print(best)`, r.TorchThreads)
-	pc := exec.Command(py, "-c", probe)
+	pc := exec.Command(t.python, "-c", probe)
 	pc.Env = torchEnv(r.TorchThreads)
 	if out, err := pc.Output(); err == nil {
 		fmt.Sscan(lastLine(out), &r.TorchGemmGFLOPS)
@@ -397,7 +458,7 @@ func printBench(w io.Writer, r *benchResult) {
 	fmt.Fprintf(w, "  load           %.2f s\n", r.LoadS)
 	fmt.Fprintf(w, "  text encode    %.3f s (%d labels, %.2f GFLOP)\n", r.TextEncodeS, r.Labels, r.TextGFLOP)
 	fmt.Fprintf(w, "  window         %.3f s median, %.3f s min over %d runs (%.2f windows/s); CPU %.3f s per window\n",
-		r.WindowSMedian, r.WindowSMin, r.Runs, r.WindowsPerS, r.CPUSMedian)
+		r.WindowSMedian, r.WindowSMin, len(r.WindowS), r.WindowsPerS, r.CPUSMedian)
 	if r.GemmGFLOPS > 0 {
 		fmt.Fprintf(w, "  roofline       sgemm M=400 K=768 N=3072: %.1f GFLOP/s; %.2f GFLOP per window -> %.3f s; ratio %.2f\n",
 			r.GemmGFLOPS, r.WindowGFLOP, r.RooflineS, r.RooflineRatio)
@@ -406,11 +467,15 @@ func printBench(w io.Writer, r *benchResult) {
 	switch {
 	case len(r.Torch) > 0 && r.TorchUnavailable == "":
 		for _, t := range r.Torch {
-			fmt.Fprintf(w, "  pytorch        %s, threads %d: window %.3f s median, text %.3f s\n",
-				t.Peer, t.Threads, t.WindowSMedian, t.TextEncodeS)
+			fmt.Fprintf(w, "  pytorch        round %d: %s, threads %d: window %.3f s median, text %.3f s\n",
+				t.Round+1, t.Peer, t.Threads, t.WindowSMedian, t.TextEncodeS)
 		}
-		fmt.Fprintf(w, "  vs pytorch     %.2fx faster than its best (threads %d; its sgemm at M=400 K=768 N=3072: %.1f GFLOP/s)\n",
-			r.TorchSpeedup, r.TorchThreads, r.TorchGemmGFLOPS)
+		rs := make([]string, len(r.RoundSpeedups))
+		for i, x := range r.RoundSpeedups {
+			rs[i] = fmt.Sprintf("%.2fx", x)
+		}
+		fmt.Fprintf(w, "  vs pytorch     %.2fx faster than its best (threads %d, %.3f s: median of its round medians; per round %s; its sgemm at M=400 K=768 N=3072: %.1f GFLOP/s)\n",
+			r.TorchSpeedup, r.TorchThreads, r.TorchBestS, strings.Join(rs, " "), r.TorchGemmGFLOPS)
 	case r.TorchUnavailable != "":
 		fmt.Fprintf(w, "  pytorch        not run: %s\n", r.TorchUnavailable)
 	}

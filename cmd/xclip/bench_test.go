@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,5 +73,74 @@ func TestBenchUsage(t *testing.T) {
 		if code, _, errOut := runCLI(t, args...); code != 2 {
 			t.Errorf("%q: exit %d, want 2 (%s)", args, code, errOut)
 		}
+	}
+}
+
+// TestBenchTorchRounds runs the side-by-side comparison against a stand-in for the PyTorch reference
+// (a shell script in the role of python3: it "imports torch" and prints the reference's JSON line,
+// faster with 2 threads), and checks that its runs alternate with ours in rounds and that the best
+// thread setting and the speed-up are taken from them.
+func TestBenchTorchRounds(t *testing.T) {
+	dir := t.TempDir()
+	py := filepath.Join(dir, "python3")
+	script := `#!/bin/sh
+if [ "$1" = "-c" ]; then
+	case "$2" in *perf_counter*) echo 123.0 ;; esac
+	exit 0
+fi
+threads=1
+while [ $# -gt 0 ]; do
+	[ "$1" = "--threads" ] && threads=$2
+	shift
+done
+echo "loading..."
+echo "{\"peer\": \"stand-in\", \"threads\": $threads, \"batch\": 1, \"window_s_median\": $(echo "scale=3; 10 / $threads" | bc), \"window_s_min\": 1, \"text_encode_s\": 0.5}"
+`
+	if err := os.WriteFile(py, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ref := filepath.Join(dir, "torch_xclip.py")
+	if err := os.WriteFile(ref, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "bench", "--model", tinyModelDir(t), "--runs", "2", "--rounds", "3", "--labels", "2",
+		"--roofline=false", "--json", "--torch", ref, "--python", py, "--torch-threads", "1,2", "--torch-runs", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r struct {
+		Rounds        int       `json:"rounds"`
+		WindowS       []float64 `json:"window_s"`
+		WindowSMedian float64   `json:"window_s_median"`
+		Torch         []struct {
+			Round, Threads int
+		} `json:"torch"`
+		TorchBestS       float64   `json:"torch_window_s_best"`
+		TorchThreads     int       `json:"torch_threads_best"`
+		TorchSpeedup     float64   `json:"torch_speedup"`
+		RoundSpeedups    []float64 `json:"round_speedups"`
+		TorchGemm        float64   `json:"torch_gemm_gflops"`
+		TorchUnavailable string    `json:"torch_unavailable"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if r.TorchUnavailable != "" {
+		t.Fatalf("reference not run: %s", r.TorchUnavailable)
+	}
+	if r.Rounds != 3 || len(r.WindowS) != 6 || len(r.Torch) != 6 || len(r.RoundSpeedups) != 3 {
+		t.Fatalf("rounds %d, %d runs, %d reference runs, %d round speed-ups; want 3, 6, 6, 3:\n%s",
+			r.Rounds, len(r.WindowS), len(r.Torch), len(r.RoundSpeedups), out)
+	}
+	for i, tr := range r.Torch {
+		if tr.Round != i/2 || tr.Threads != 1+i%2 {
+			t.Errorf("reference run %d: round %d threads %d, want round %d threads %d", i, tr.Round, tr.Threads, i/2, 1+i%2)
+		}
+	}
+	if r.TorchThreads != 2 || r.TorchBestS != 5 || r.TorchGemm != 123 {
+		t.Errorf("best setting: threads %d, %.3f s, GEMM %.0f GFLOP/s; want 2, 5 s, 123", r.TorchThreads, r.TorchBestS, r.TorchGemm)
+	}
+	if want := 5 / r.WindowSMedian; math.Abs(r.TorchSpeedup-want) > 1e-9*want {
+		t.Errorf("speed-up %.4g, want %.4g", r.TorchSpeedup, want)
 	}
 }
