@@ -140,24 +140,31 @@ func (m Mat) view(r0, c0, rows, cols, ld int) Mat {
 	return v
 }
 
-// partsBackend is implemented by backends that run n independent streams of operations faster side
-// by side than one after the other with each operation spread over all cores (the CPU backend: a
-// stream per core has no barrier between its operations, and its rows stay in that core's caches).
+// partsBackend is implemented by backends that run independent streams of operations faster side by
+// side than one after the other with each operation spread over all cores (the CPU backend: a stream
+// per core has no barrier between its operations, and its rows stay in that core's caches).
 type partsBackend interface {
 	// Parts is how many streams are worth running at once.
 	Parts() int
-	// RunParts calls fn(0), …, fn(n-1), concurrently, and returns when all have returned. The
-	// operations fn issues may run concurrently with those of the other parts.
+	// RunParts calls fn(0), …, fn(n-1), at most Parts() at a time, and returns when all have
+	// returned. The operations fn issues may run concurrently with those of the other parts.
 	RunParts(n int, fn func(part int))
 }
 
-// forParts runs fn over items [0, n) split into the parts b runs side by side (just once, over all
-// of them, for other backends); each part gets its own Workspace.
-func forParts(b Backend, ws Workspace, n int, fn func(ws Workspace, lo, hi int)) {
+// partRows is about the most rows a part should have: enough for the GEMMs to reach their speed, few
+// enough that a part's activations stay in cache between its operations (a base-patch32 window's
+// 8 frames × 51 rows make two parts of 204 rows on two cores; a batch of 4 windows makes 8).
+const partRows = 512
+
+// forParts runs fn over items [0, n) of rows rows each, split into parts that b runs side by side
+// (just once, over all of them, for other backends); each part gets its own Workspace.
+func forParts(b Backend, ws Workspace, n, rows int, fn func(ws Workspace, lo, hi int)) {
 	pb, ok := b.(partsBackend)
 	parts := 1
 	if ok {
-		parts = min(pb.Parts(), n)
+		streams := pb.Parts()
+		parts = max(streams, (n*rows+partRows-1)/partRows)
+		parts = min(n, (parts+streams-1)/streams*streams) // whole rounds of streams
 	}
 	if parts <= 1 {
 		fn(ws, 0, n)

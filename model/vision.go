@@ -94,7 +94,7 @@ func (v *visionTransformer) forward(b Backend, ws Workspace, pixels Mat, videos,
 	// overwritten before use). Each frame on its own.
 	x := ws.Alloc(bt*ls, d)
 	frames := pixels.Reshape(bt, c.NumChannels*c.ImageSize*c.ImageSize)
-	forParts(b, ws, bt, func(ws Workspace, f0, f1 int) {
+	forParts(b, ws, bt, ls, func(ws Workspace, f0, f1 int) {
 		xs := x.Slice(f0*ls, f1*ls)
 		cols := ws.Alloc((f1-f0)*ls, c.NumChannels*c.PatchSize*c.PatchSize)
 		b.Patchify(cols, frames.Slice(f0, f1), f1-f0, c.NumChannels, c.ImageSize, c.PatchSize)
@@ -164,7 +164,7 @@ func (cf *crossFrameLayer) forward(b Backend, ws Workspace, x Mat, videos, t, ls
 	// next layer overwrites: cheaper than compacting the rows, and the same result for every other row.
 	// Frames are independent here: a backend that runs independent streams of operations better than
 	// one (the CPU backend: one per core, with no barrier between their operations) gets them in parts.
-	forParts(b, ws, bt, func(ws Workspace, f0, f1 int) {
+	forParts(b, ws, bt, ls, func(ws Workspace, f0, f1 int) {
 		cf.encoderLayer.forward(b, ws, x.Slice(f0*ls, f1*ls), f1-f0, ls, false, nil)
 	})
 }
