@@ -61,6 +61,22 @@ type Workspace interface {
 	Release()
 }
 
+// uninitWorkspace is implemented by workspaces that can skip the zeroing when the caller overwrites
+// every element anyway (the CPU backend: clearing the recycled buffers cost over 1% of a window).
+type uninitWorkspace interface {
+	// AllocUninit is Alloc with unspecified contents.
+	AllocUninit(rows, cols int) Mat
+}
+
+// allocOut returns a rows×cols matrix for an operation that writes every element of it: a GEMM's
+// output, a LayerNorm's, an attention's.
+func allocOut(ws Workspace, rows, cols int) Mat {
+	if u, ok := ws.(uninitWorkspace); ok {
+		return u.AllocUninit(rows, cols)
+	}
+	return ws.Alloc(rows, cols)
+}
+
 // Linear is one prepared nn.Linear layer.
 type Linear interface {
 	// Dims returns (out features n, in features k).

@@ -106,16 +106,28 @@ type cpuWorkspace struct {
 }
 
 func (w *cpuWorkspace) Alloc(rows, cols int) Mat {
-	n := rows * cols
-	b := w.c.recycler.get(n)
-	if b != nil {
-		w.c.parallel(n, 1, func(lo, hi int) { clear(b[lo:hi]) })
-		w.recycled = append(w.recycled, b)
-	} else {
-		b = make([]float32, n)
-		w.heap = append(w.heap, n)
+	m, recycled := w.alloc(rows, cols)
+	if recycled {
+		w.c.parallel(len(m.Host), 1, func(lo, hi int) { clear(m.Host[lo:hi]) })
 	}
-	return Mat{Rows: rows, Cols: cols, Ld: cols, Host: b}
+	return m
+}
+
+// AllocUninit is Alloc without zeroing a recycled buffer.
+func (w *cpuWorkspace) AllocUninit(rows, cols int) Mat {
+	m, _ := w.alloc(rows, cols)
+	return m
+}
+
+// alloc takes a buffer from the recycler (recycled: its contents are left over) or the heap (zeroed).
+func (w *cpuWorkspace) alloc(rows, cols int) (m Mat, recycled bool) {
+	n := rows * cols
+	if b := w.c.recycler.get(n); b != nil {
+		w.recycled = append(w.recycled, b)
+		return Mat{Rows: rows, Cols: cols, Ld: cols, Host: b}, true
+	}
+	w.heap = append(w.heap, n)
+	return Mat{Rows: rows, Cols: cols, Ld: cols, Host: make([]float32, n)}, false
 }
 
 func (w *cpuWorkspace) Release() {

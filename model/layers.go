@@ -56,9 +56,9 @@ type selfAttention struct {
 // forward computes y = attention(x) + residual over seqs sequences of l rows (x, y: [seqs·l, D]).
 func (a *selfAttention) forward(b Backend, ws Workspace, y, x Mat, residual *Mat, seqs, l int, causal bool, keyMask []int) {
 	d := x.Cols
-	qkv := ws.Alloc(x.Rows, 3*d) // q | k | v
+	qkv := allocOut(ws, x.Rows, 3*d) // q | k | v
 	a.qkv.Forward(qkv, x, Epilogue{})
-	ctx := ws.Alloc(x.Rows, d)
+	ctx := allocOut(ws, x.Rows, d)
 	hd := d / a.heads
 	b.Attention(ctx, qkv.Columns(0, d), qkv.Columns(d, 2*d), qkv.Columns(2*d, 3*d), AttentionShape{
 		Seqs: seqs, Lq: l, Lk: l, Heads: a.heads, HeadDim: hd,
@@ -76,7 +76,7 @@ type mlp struct {
 // forward computes y = fc2(act(fc1(x))) + residual.
 func (m *mlp) forward(ws Workspace, y, x Mat, residual *Mat) {
 	inner, _ := m.fc1.Dims()
-	h := ws.Alloc(x.Rows, inner)
+	h := allocOut(ws, x.Rows, inner)
 	m.fc1.Forward(h, x, Epilogue{Act: m.act})
 	m.fc2.Forward(y, h, Epilogue{Residual: residual})
 }
@@ -91,7 +91,7 @@ type encoderLayer struct {
 
 // forward updates x ([seqs·l, D]) in place.
 func (e *encoderLayer) forward(b Backend, ws Workspace, x Mat, seqs, l int, causal bool, keyMask []int) {
-	h := ws.Alloc(x.Rows, x.Cols)
+	h := allocOut(ws, x.Rows, x.Cols)
 	e.layerNorm1.forward(b, h, x)
 	e.selfAttn.forward(b, ws, x, h, &x, seqs, l, causal, keyMask)
 	e.layerNorm2.forward(b, h, x)

@@ -96,7 +96,7 @@ func (v *visionTransformer) forward(b Backend, ws Workspace, pixels Mat, videos,
 	frames := pixels.Reshape(bt, c.NumChannels*c.ImageSize*c.ImageSize)
 	forParts(b, ws, bt, ls, func(ws Workspace, f0, f1 int) {
 		xs := x.Slice(f0*ls, f1*ls)
-		cols := ws.Alloc((f1-f0)*ls, c.NumChannels*c.PatchSize*c.PatchSize)
+		cols := allocOut(ws, (f1-f0)*ls, c.NumChannels*c.PatchSize*c.PatchSize) // Patchify clears it
 		b.Patchify(cols, frames.Slice(f0, f1), f1-f0, c.NumChannels, c.ImageSize, c.PatchSize)
 		v.patchEmbedding.Forward(xs, cols, Epilogue{})
 		b.Add(xs, v.embeddingRows)
