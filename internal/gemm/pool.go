@@ -16,7 +16,8 @@ import (
 // calls there are, at most GOMAXPROCS-1 helpers compute besides the goroutines that called Run —
 // which the application is running anyway — and nothing ever waits for a free helper: a Run that
 // finds none does its tasks itself. The only wait is for tasks already being run, which makes Run
-// deadlock-free, also when fn itself calls Run.
+// deadlock-free, also when fn itself calls Run; and a Run that waits takes work that other Runs post
+// meanwhile, as a helper would.
 //
 // The zero Pool, and a nil *Pool, run everything on the calling goroutine.
 type Pool struct {
@@ -45,7 +46,11 @@ type job struct {
 	fn   func(int)
 	n    int64
 	next atomic.Int64 // next task index to claim
-	wg   sync.WaitGroup
+	// pending counts the goroutines working on the job: the caller of Run, until it has no task
+	// left to claim, and each helper it was handed to. Whoever brings it to zero after the caller
+	// has let go is a helper, and it signals done, once.
+	pending atomic.Int32
+	done    chan struct{} // buffered (1)
 }
 
 // work hands jobs to idle helpers; it is unbuffered, so a send succeeds only when a helper waits.
@@ -53,7 +58,7 @@ var (
 	work        = make(chan *job)
 	helpersOnce sync.Once
 	nHelpers    int
-	jobs        = sync.Pool{New: func() any { return new(job) }}
+	jobs        = sync.Pool{New: func() any { return &job{done: make(chan struct{}, 1)} }}
 )
 
 func startHelpers() {
@@ -65,8 +70,15 @@ func startHelpers() {
 
 func helper() {
 	for j := range work {
-		j.do()
-		j.wg.Done() // last access to j: Run may recycle it after this
+		j.help()
+	}
+}
+
+// help runs tasks of j as a helper, then lets go of it.
+func (j *job) help() {
+	j.do()
+	if j.pending.Add(-1) == 0 {
+		j.done <- struct{}{} // last access to j: Run may recycle it after this
 	}
 }
 
@@ -81,14 +93,14 @@ func (j *job) do() {
 	}
 }
 
-// post hands j to an idle helper, if there is one.
+// post hands j to an idle helper (or a Run waiting for its own helpers), if there is one.
 func (j *job) post() bool {
-	j.wg.Add(1)
+	j.pending.Add(1)
 	select {
 	case work <- j:
 		return true
 	default:
-		j.wg.Done()
+		j.pending.Add(-1) // never the last: the caller still holds its count
 		return false
 	}
 }
@@ -96,6 +108,10 @@ func (j *job) post() bool {
 // Run calls fn(0), …, fn(n-1), each once, on at most Threads() goroutines (the caller included), and
 // returns when all calls have returned. It may be called from several goroutines at once. The
 // order of the calls is unspecified; a panic in fn is not recovered.
+//
+// While it waits for the calls that helpers are still running, the caller serves as a helper for
+// other Runs: when the model runs one stream of operations per core and one stream finishes first,
+// its goroutine joins the operations of the other instead of idling.
 func (p *Pool) Run(n int, fn func(i int)) {
 	if n <= 0 {
 		return
@@ -113,6 +129,7 @@ func (p *Pool) Run(n int, fn func(i int)) {
 	j := jobs.Get().(*job)
 	j.fn, j.n = fn, int64(n)
 	j.next.Store(0)
+	j.pending.Store(1)
 	want := min(threads-1, n-1, nHelpers)
 	posted := 0
 	for posted < want && j.post() {
@@ -129,7 +146,20 @@ func (p *Pool) Run(n int, fn func(i int)) {
 		}
 		fn(int(i))
 	}
-	j.wg.Wait()
+	if j.pending.Add(-1) != 0 {
+		// Helpers still run tasks of j. Wait for the last one's signal, meanwhile helping Runs
+		// that post work (their tasks never wait for j: tasks only wait for tasks of their own
+		// Run claimed before them, and a Run returns once its tasks are done).
+	wait:
+		for {
+			select {
+			case <-j.done:
+				break wait
+			case other := <-work:
+				other.help()
+			}
+		}
+	}
 	j.fn = nil
 	jobs.Put(j)
 }

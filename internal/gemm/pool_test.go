@@ -70,3 +70,40 @@ func TestPoolLimit(t *testing.T) {
 		t.Errorf("ran %d tasks, want %d", total.Load(), 6*20*10*3)
 	}
 }
+
+// TestPoolWaitingRunHelps: a Run whose own tasks are done, waiting for a helper still running one,
+// serves as a helper meanwhile. The caller claims the outer Run's short task first (the helper takes
+// the long one while it runs); the long task makes a nested Run of sleeping tasks, which then runs on
+// two goroutines, the helper and the waiting caller, instead of on the helper alone.
+func TestPoolWaitingRunHelps(t *testing.T) {
+	p := NewPool(2)
+	p.Run(2, func(int) {}) // start the helpers
+	for range 10 {
+		var running, peak atomic.Int32
+		p.Run(2, func(i int) {
+			if i == 0 {
+				time.Sleep(time.Millisecond)
+				return
+			}
+			time.Sleep(3 * time.Millisecond) // the other task is done and its goroutine waits
+			p.Run(8, func(int) {
+				r := running.Add(1)
+				for {
+					old := peak.Load()
+					if r <= old || peak.CompareAndSwap(old, r) {
+						break
+					}
+				}
+				time.Sleep(2 * time.Millisecond)
+				running.Add(-1)
+			})
+		})
+		want := int32(2)
+		if nHelpers == 0 { // one CPU: everything runs on the caller
+			want = 1
+		}
+		if peak.Load() != want {
+			t.Fatalf("nested Run ran %d tasks at once, want %d (helpers: %d)", peak.Load(), want, nHelpers)
+		}
+	}
+}
