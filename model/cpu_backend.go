@@ -75,30 +75,9 @@ func (c *cpuBackend) Parts() int { return c.pool.Threads() }
 // RunParts runs the parts as the pool's tasks. The operations of a part find the helpers busy with
 // the other parts and run on the part's goroutine; a part that finishes early frees its helper to
 // join the operations of the parts still running. A panic in a part (on whichever goroutine) is raised
-// again in the caller once every part has returned, where the engine's recovery can report it: on a
-// helper goroutine it would end the process.
-func (c *cpuBackend) RunParts(n int, fn func(part int)) {
-	var (
-		mu       sync.Mutex
-		panicked bool
-		value    any
-	)
-	c.pool.Run(n, func(p int) {
-		defer func() {
-			if r := recover(); r != nil {
-				mu.Lock()
-				if !panicked {
-					panicked, value = true, r
-				}
-				mu.Unlock()
-			}
-		}()
-		fn(p)
-	})
-	if panicked {
-		panic(value)
-	}
-}
+// again in the caller once every part has returned (gemm.Pool.Run), where the engine's recovery
+// reports it.
+func (c *cpuBackend) RunParts(n int, fn func(part int)) { c.pool.Run(n, fn) }
 
 // copiesArguments tells the loader that NewLinear and Constant keep no reference to their data
 // arguments (they pack or copy them), so one scratch buffer may carry every tensor (see weights.scratch).

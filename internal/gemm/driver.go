@@ -194,13 +194,13 @@ func (p *problem) task(t int) {
 			prev := &p.sbs[b-2]
 			waitFor(&prev.computed, int32(prev.nChunks*prev.mSplit))
 		}
+		defer sb.packed.Add(1) // also if it panics: the tasks waiting for it must not hang
 		p.pack(sb, t)
-		sb.packed.Add(1)
 		return
 	}
 	waitFor(&sb.packed, int32(sb.npack))
+	defer sb.computed.Add(1)
 	p.compute(sb, t-sb.npack)
-	sb.computed.Add(1)
 }
 
 // waitFor spins until c reaches want, yielding the processor after a few tries.

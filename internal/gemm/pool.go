@@ -51,6 +51,10 @@ type job struct {
 	// has let go is a helper, and it signals done, once.
 	pending atomic.Int32
 	done    chan struct{} // buffered (1)
+
+	mu       sync.Mutex
+	panicked bool // a call of fn panicked: the first value is raised again in the caller of Run
+	value    any
 }
 
 // work hands jobs to idle helpers; it is unbuffered, so a send succeeds only when a helper waits.
@@ -89,8 +93,23 @@ func (j *job) do() {
 		if i >= j.n {
 			return
 		}
-		j.fn(int(i))
+		j.call(int(i))
 	}
+}
+
+// call runs task i, recording a panic instead of unwinding the goroutine that runs it: that may be a
+// helper (where it would end the process) or the caller of another Run helping while it waits.
+func (j *job) call(i int) {
+	defer func() {
+		if r := recover(); r != nil {
+			j.mu.Lock()
+			if !j.panicked {
+				j.panicked, j.value = true, r
+			}
+			j.mu.Unlock()
+		}
+	}()
+	j.fn(i)
 }
 
 // post hands j to an idle helper (or a Run waiting for its own helpers), if there is one.
@@ -107,7 +126,8 @@ func (j *job) post() bool {
 
 // Run calls fn(0), …, fn(n-1), each once, on at most Threads() goroutines (the caller included), and
 // returns when all calls have returned. It may be called from several goroutines at once. The
-// order of the calls is unspecified; a panic in fn is not recovered.
+// order of the calls is unspecified. If calls panic, the others still run, and then Run panics in
+// its caller with the first call's panic value.
 //
 // While it waits for the calls that helpers are still running, the caller serves as a helper for
 // other Runs: when the model runs one stream of operations per core and one stream finishes first,
@@ -144,7 +164,7 @@ func (p *Pool) Run(n int, fn func(i int)) {
 		if posted < want && j.n-i > 1 && j.post() {
 			posted++
 		}
-		fn(int(i))
+		j.call(int(i))
 	}
 	if j.pending.Add(-1) != 0 {
 		// Helpers still run tasks of j. Wait for the last one's signal, meanwhile helping Runs
@@ -160,6 +180,10 @@ func (p *Pool) Run(n int, fn func(i int)) {
 			}
 		}
 	}
-	j.fn = nil
+	panicked, value := j.panicked, j.value
+	j.fn, j.panicked, j.value = nil, false, nil
 	jobs.Put(j)
+	if panicked {
+		panic(value)
+	}
 }

@@ -107,3 +107,36 @@ func TestPoolWaitingRunHelps(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolPanic: a panicking call, on the caller or on a helper, does not end the process or stop the
+// other calls; Run raises its value in the caller afterwards, and the pool keeps working.
+func TestPoolPanic(t *testing.T) {
+	p := NewPool(2)
+	for bad := range 6 {
+		var ran [6]atomic.Bool
+		got := func() (r any) {
+			defer func() { r = recover() }()
+			p.Run(6, func(i int) {
+				time.Sleep(500 * time.Microsecond)
+				ran[i].Store(true)
+				if i == bad {
+					panic(bad)
+				}
+			})
+			return nil
+		}()
+		if got != bad {
+			t.Errorf("Run raised %v, want %d", got, bad)
+		}
+		for i := range ran {
+			if !ran[i].Load() {
+				t.Errorf("call %d did not run when call %d panicked", i, bad)
+			}
+		}
+	}
+	var n atomic.Int32
+	p.Run(100, func(int) { n.Add(1) })
+	if n.Load() != 100 {
+		t.Errorf("after the panics, Run made %d calls of 100", n.Load())
+	}
+}
