@@ -128,11 +128,12 @@ func refAct(act Activation, x float64) float64 {
 }
 
 // TestLinearEpilogue: activation and residual, with the residual separate, the same as C (accumulated
-// into), and the same as C under an activation (copied first); bf16 weights too; k = 0.
+// into), and the same as C under an activation (copied first); bf16 weights too; k = 0. m = 1, 7 and 8
+// run on AVX2's few-rows tiles where it is the kernel.
 func TestLinearEpilogue(t *testing.T) {
 	withEmulated(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(31, 32))
-		for _, sh := range []shape{{1, 1, 1}, {7, 50, 33}, {13, 97, 300}, {40, 200, 600}, {5, 16, 0}} {
+		for _, sh := range []shape{{1, 1, 1}, {7, 50, 33}, {8, 100, 520}, {13, 97, 300}, {40, 200, 600}, {5, 16, 0}} {
 			for _, act := range []Activation{ActNone, ActQuickGELU, ActGELU, ActGELUTanh, ActReLU} {
 				for _, mode := range []string{"none", "separate", "inplace"} {
 					for _, half := range []bool{false, true} {

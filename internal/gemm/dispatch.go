@@ -43,6 +43,10 @@ type kernel struct {
 	dtiles []tileFuncD
 	// vec: the element-wise functions (vec.go) run in AVX2 assembly.
 	vec bool
+	// fewRows, if set, replaces this kernel for Linear products with float32 weights of m rows
+	// where useFewRows(m).
+	fewRows    *kernel
+	useFewRows func(m int) bool
 	// hidden kernels are for tests only: UseKernel accepts them, Kernels does not list them.
 	hidden bool
 }

@@ -198,6 +198,7 @@ func standIns() []*kernel {
 		mk("standin-avx512bf16", 8, 48, 16, 128, true),
 		mk("standin-avx512", 8, 48, 16, 128, false),
 		mk("standin-avx2", 6, 16, 8, 256, false),
+		mk("standin-avx2-fewrows", 2, 48, 8, 256, false),
 		{name: "standin-generic4x4", mr: 4, nr: 4, vw: 4, kc: 64, tiles: []tileFunc{tileGeneric4x4},
 			wtiles: []tileFuncW{tileGenericW4x4}},
 	}

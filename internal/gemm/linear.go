@@ -50,6 +50,9 @@ func LinearEpilogue(p *Pool, c []float32, ldc int, a []float32, lda, m int, w *W
 	}
 	pr := getProblem(m, n, k, a, lda, c, ldc, bias)
 	pr.bp, pr.bh = w.panels, w.words
+	if f := pr.kern.fewRows; f != nil && pr.bh == nil && pr.kern.useFewRows(m) {
+		pr.kern = f
+	}
 	pr.act = ep.Act
 	if ep.Res != nil {
 		switch {

@@ -61,14 +61,28 @@ type kern struct {
 	nAreg  int    // broadcast registers, used round-robin
 	mode   mode
 	doc    string
+	// wide kernels (f32) have more B vectors per row than registers to hold them: each B vector is
+	// loaded into one of two alternating temporaries and multiplied into every row before the next,
+	// so that a tile as wide as the panel reads each row of B whole (a sequential stream).
+	wide bool
 }
 
 func (k kern) acc(i, v int) string { return fmt.Sprintf("%s%d", k.reg, i*k.nv+v) }
-func (k kern) bregN(v int) int     { return k.mr*k.nv + v }
-func (k kern) breg(v int) string   { return fmt.Sprintf("%s%d", k.reg, k.bregN(v)) }
-func (k kern) aregN(i int) int     { return k.mr*k.nv + k.nv + i%k.nAreg }
-func (k kern) areg(i int) string   { return fmt.Sprintf("%s%d", k.reg, k.aregN(i)) }
-func (k kern) vbytes() int         { return 4 * k.vw }
+func (k kern) bregN(v int) int {
+	if k.wide { // after the accumulators and the mr broadcast registers
+		return k.mr*k.nv + k.mr + v%2
+	}
+	return k.mr*k.nv + v
+}
+func (k kern) breg(v int) string { return fmt.Sprintf("%s%d", k.reg, k.bregN(v)) }
+func (k kern) aregN(i int) int {
+	if k.wide {
+		return k.mr*k.nv + i%k.mr
+	}
+	return k.mr*k.nv + k.nv + i%k.nAreg
+}
+func (k kern) areg(i int) string { return fmt.Sprintf("%s%d", k.reg, k.aregN(i)) }
+func (k kern) vbytes() int       { return 4 * k.vw }
 
 // mask is the widen kernels' 0xFFFF0000 register: the one after the broadcast registers.
 func (k kern) mask() string { return fmt.Sprintf("%s%d", k.reg, k.mr*k.nv+k.nv+k.nAreg) }
@@ -78,6 +92,12 @@ var kernels = []kern{
 	{name: "sgemmAVX512x8x32", mr: 8, nv: 2, vw: 16, reg: "Z", zero: "VPXORD", nAreg: 6, doc: "AVX-512F, 8×32 tile: 16 accumulators Z0–Z15, B row in Z16–Z17, broadcasts in Z18–Z23."},
 	{name: "sgemmAVX512x8x16", mr: 8, nv: 1, vw: 16, reg: "Z", zero: "VPXORD", nAreg: 6, doc: "AVX-512F, 8×16 tile: 8 accumulators Z0–Z7, B row in Z8, broadcasts in Z9–Z14."},
 	{name: "sgemmAVX2x6x16", mr: 6, nv: 2, vw: 8, reg: "Y", zero: "VXORPS", nAreg: 2, doc: "AVX2+FMA, 6×16 tile: 12 accumulators Y0–Y11, B row in Y12–Y13, broadcasts in Y14–Y15."},
+	{name: "sgemmAVX2x2x48", mr: 2, nv: 6, vw: 8, reg: "Y", zero: "VXORPS", nAreg: 2, wide: true, doc: "AVX2+FMA, 2×48 tile for few rows: 12 accumulators Y0–Y11, broadcasts in Y12–Y13, each B vector in Y14 or Y15 as it is used."},
+	{name: "sgemmAVX2x2x40", mr: 2, nv: 5, vw: 8, reg: "Y", zero: "VXORPS", nAreg: 2, wide: true, doc: "AVX2+FMA, 2×40 tile for few rows: 10 accumulators Y0–Y9, broadcasts in Y10–Y11, each B vector in Y12 or Y13 as it is used."},
+	{name: "sgemmAVX2x2x32", mr: 2, nv: 4, vw: 8, reg: "Y", zero: "VXORPS", nAreg: 2, wide: true, doc: "AVX2+FMA, 2×32 tile for few rows: 8 accumulators Y0–Y7, broadcasts in Y8–Y9, each B vector in Y10 or Y11 as it is used."},
+	{name: "sgemmAVX2x2x24", mr: 2, nv: 3, vw: 8, reg: "Y", zero: "VXORPS", nAreg: 2, wide: true, doc: "AVX2+FMA, 2×24 tile for few rows: 6 accumulators Y0–Y5, broadcasts in Y6–Y7, each B vector in Y8 or Y9 as it is used."},
+	{name: "sgemmAVX2x2x16", mr: 2, nv: 2, vw: 8, reg: "Y", zero: "VXORPS", nAreg: 2, wide: true, doc: "AVX2+FMA, 2×16 tile for few rows: 4 accumulators Y0–Y3, broadcasts in Y4–Y5, each B vector in Y6 or Y7 as it is used."},
+	{name: "sgemmAVX2x2x8", mr: 2, nv: 1, vw: 8, reg: "Y", zero: "VXORPS", nAreg: 2, wide: true, doc: "AVX2+FMA, 2×8 tile for few rows: 2 accumulators Y0–Y1, broadcasts in Y2–Y3, each B vector in Y4 or Y5 as it is used."},
 	{name: "sgemmAVX2x6x8", mr: 6, nv: 1, vw: 8, reg: "Y", zero: "VXORPS", nAreg: 2, doc: "AVX2+FMA, 6×8 tile: 6 accumulators Y0–Y5, B row in Y6, broadcasts in Y7–Y8."},
 
 	{name: "bgemmAVX512x8x48", mr: 8, nv: 3, vw: 16, reg: "Z", zero: "VPXORD", nAreg: 4, mode: widen, doc: "AVX-512F, 8×48 tile, bf16 B widened: 24 accumulators Z0–Z23, B row in Z24–Z26, broadcasts in Z27–Z30, mask in Z31."},
@@ -217,6 +237,18 @@ func genF32Loop(p func(string, ...any), k kern) {
 	p("%s_loop4:", k.name)
 	a := 0
 	step := func(u int, bref string) {
+		if k.wide {
+			for i := 0; i < k.mr; i++ {
+				p("\tVBROADCASTSS %d(APTR), %s", 4*(u*k.mr+i), k.areg(i))
+			}
+			for v := 0; v < k.nv; v++ {
+				p("\tVMOVUPS %s%s, %s", k.voff(v), bref, k.breg(v))
+				for i := 0; i < k.mr; i++ {
+					p("\tVFMADD231PS %s, %s, %s", k.breg(v), k.areg(i), k.acc(i, v))
+				}
+			}
+			return
+		}
 		for v := 0; v < k.nv; v++ {
 			p("\tVMOVUPS %s%s, %s", k.voff(v), bref, k.breg(v))
 		}
@@ -373,12 +405,21 @@ func genStore(p func(string, ...any), k kern) {
 	p("\tMOVQ bias+48(FP), BIAS")
 	p("\tTESTQ BIAS, BIAS")
 	p("\tJZ %s_write", k.name)
-	for v := 0; v < k.nv; v++ {
-		p("\tVMOVUPS %d(BIAS), %s", v*k.vbytes(), k.breg(v))
-	}
-	for i := 0; i < k.mr; i++ {
+	if k.wide { // one bias vector at a time, in the B temporaries
 		for v := 0; v < k.nv; v++ {
-			p("\tVADDPS %s, %s, %s", k.breg(v), k.acc(i, v), k.acc(i, v))
+			p("\tVMOVUPS %d(BIAS), %s", v*k.vbytes(), k.breg(v))
+			for i := 0; i < k.mr; i++ {
+				p("\tVADDPS %s, %s, %s", k.breg(v), k.acc(i, v), k.acc(i, v))
+			}
+		}
+	} else {
+		for v := 0; v < k.nv; v++ {
+			p("\tVMOVUPS %d(BIAS), %s", v*k.vbytes(), k.breg(v))
+		}
+		for i := 0; i < k.mr; i++ {
+			for v := 0; v < k.nv; v++ {
+				p("\tVADDPS %s, %s, %s", k.breg(v), k.acc(i, v), k.acc(i, v))
+			}
 		}
 	}
 	p("")
