@@ -228,13 +228,6 @@ func fmas(p func(string, ...any), k kern, a *int, aoff func(i int) int) {
 var boff = []string{"(BPTR)", "(BPTR)(LDB*1)", "(BPTR)(LDB*2)", "(BPTR)(LDB3*1)"}
 
 func genF32Loop(p func(string, ...any), k kern) {
-	p("\tMOVQ KK, K4")
-	p("\tSHRQ $2, K4")
-	p("\tANDQ $3, KK")
-	p("\tTESTQ K4, K4")
-	p("\tJZ %s_tail", k.name)
-	p("")
-	p("%s_loop4:", k.name)
 	a := 0
 	step := func(u int, bref string) {
 		if k.wide {
@@ -254,6 +247,20 @@ func genF32Loop(p func(string, ...any), k kern) {
 		}
 		fmas(p, k, &a, func(i int) int { return 4 * (u*k.mr + i) })
 	}
+	genUnrolled4(p, k, step)
+}
+
+// genUnrolled4 emits the k loop of the sgemm and dgemm kernels over KK steps (dgemm: K pairs), four
+// per iteration, then the rest one by one; step(u, bref) emits step u of an iteration, whose B row is
+// at bref.
+func genUnrolled4(p func(string, ...any), k kern, step func(u int, bref string)) {
+	p("\tMOVQ KK, K4")
+	p("\tSHRQ $2, K4")
+	p("\tANDQ $3, KK")
+	p("\tTESTQ K4, K4")
+	p("\tJZ %s_tail", k.name)
+	p("")
+	p("%s_loop4:", k.name)
 	for u := 0; u < 4; u++ {
 		step(u, boff[u])
 	}
@@ -344,11 +351,6 @@ func genWidenLoop(p func(string, ...any), k kern) {
 func genDotLoop(p func(string, ...any), k kern) {
 	p("\tADDQ $1, KK")
 	p("\tSHRQ $1, KK")
-	p("\tMOVQ KK, K4")
-	p("\tSHRQ $2, K4")
-	p("\tANDQ $3, KK")
-	p("\tTESTQ K4, K4")
-	p("\tJZ %s_tail", k.name)
 	a := 0
 	pair := func(u int, bref string) {
 		for v := 0; v < k.nv; v++ {
@@ -363,26 +365,7 @@ func genDotLoop(p func(string, ...any), k kern) {
 			}
 		}
 	}
-	p("")
-	p("%s_loop4:", k.name)
-	for u := 0; u < 4; u++ {
-		pair(u, boff[u])
-	}
-	p("\tADDQ $%d, APTR", 4*4*k.mr)
-	p("\tLEAQ (BPTR)(LDB*4), BPTR")
-	p("\tDECQ K4")
-	p("\tJNZ %s_loop4", k.name)
-	p("")
-	p("%s_tail:", k.name)
-	p("\tTESTQ KK, KK")
-	p("\tJZ %s_store", k.name)
-	p("")
-	p("%s_loop1:", k.name)
-	pair(0, "(BPTR)")
-	p("\tADDQ $%d, APTR", 4*k.mr)
-	p("\tADDQ LDB, BPTR")
-	p("\tDECQ KK")
-	p("\tJNZ %s_loop1", k.name)
+	genUnrolled4(p, k, pair)
 }
 
 func genStore(p func(string, ...any), k kern) {
