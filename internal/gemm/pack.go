@@ -105,7 +105,7 @@ func packBT(dst, x []float32, ldx, n, k int) {
 		cols := min(panelWidth, n-q*panelWidth)
 		j := 0
 		for ; j+8 <= cols; j += 8 {
-			interleave8(panel[j:], panelWidth, x[(q*panelWidth+j)*ldx:], ldx, k)
+			interleave(panel[j:], panelWidth, x[(q*panelWidth+j)*ldx:], ldx, 8, k)
 		}
 		for ; j < cols; j++ {
 			row := x[(q*panelWidth+j)*ldx:]
@@ -187,11 +187,8 @@ func packA(dst, a []float32, lda, rows, k, mr, kc, i0, i1 int) {
 			h := min(mr, rows-i*mr)
 			src := a[i*mr*lda+pc:]
 			switch {
-			case h == 8 && mr == 8:
-				interleave8(d, 8, src, lda, kb)
-				continue
-			case h == 6 && mr == 6:
-				interleave6(d, 6, src, lda, kb)
+			case h == mr && (mr == 8 || mr == 6):
+				interleave(d, mr, src, lda, mr, kb)
 				continue
 			case mr == 1:
 				copy(d, src[:kb])
@@ -245,62 +242,23 @@ func packA16(dst []uint32, a []float32, lda, rows, k, mr, kc, i0, i1 int) {
 	}
 }
 
-// interleave8 writes 8 rows of kb floats (row r at a[r*lda:]) side by side: d[s*ld+r] = a[r*lda+s]
-// (8 steps at a time by an AVX2 transpose where the kernel in use has the vector functions).
-func interleave8(d []float32, ld int, a []float32, lda, kb int) {
+// interleave writes rows (6 or 8) rows of kb floats (row r at a[r*lda:]) side by side:
+// d[s*ld+r] = a[r*lda+s]; 8 steps at a time by an AVX2 transpose where the kernel in use has the
+// vector functions (kb beyond a multiple of 8 is left to the loop).
+func interleave(d []float32, ld int, a []float32, lda, rows, kb int) {
 	if n := kb &^ 7; n > 0 && useVec() {
-		_, _ = a[7*lda+n-1], d[(n-1)*ld+7]
-		vTranspose8(&d[0], ld, &a[0], lda, 8, n)
+		_, _ = a[(rows-1)*lda+n-1], d[(n-1)*ld+rows-1]
+		vTranspose8(&d[0], ld, &a[0], lda, rows, n)
 		if n == kb {
 			return
 		}
 		d, a, kb = d[n*ld:], a[n:], kb-n
 	}
-	r0 := a[0*lda : 0*lda+kb]
-	r1 := a[1*lda : 1*lda+kb]
-	r2 := a[2*lda : 2*lda+kb]
-	r3 := a[3*lda : 3*lda+kb]
-	r4 := a[4*lda : 4*lda+kb]
-	r5 := a[5*lda : 5*lda+kb]
-	r6 := a[6*lda : 6*lda+kb]
-	r7 := a[7*lda : 7*lda+kb]
-	for s := range r0 {
-		o := d[s*ld : s*ld+8 : s*ld+8]
-		o[0] = r0[s]
-		o[1] = r1[s]
-		o[2] = r2[s]
-		o[3] = r3[s]
-		o[4] = r4[s]
-		o[5] = r5[s]
-		o[6] = r6[s]
-		o[7] = r7[s]
-	}
-}
-
-// interleave6 is interleave8 for 6 rows: d[s*ld+r] = a[r*lda+s], r < 6.
-func interleave6(d []float32, ld int, a []float32, lda, kb int) {
-	if n := kb &^ 7; n > 0 && useVec() {
-		_, _ = a[5*lda+n-1], d[(n-1)*ld+5]
-		vTranspose8(&d[0], ld, &a[0], lda, 6, n)
-		if n == kb {
-			return
+	for r := range rows {
+		dr := d[r:]
+		for s, v := range a[r*lda : r*lda+kb] {
+			dr[s*ld] = v
 		}
-		d, a, kb = d[n*ld:], a[n:], kb-n
-	}
-	r0 := a[0*lda : 0*lda+kb]
-	r1 := a[1*lda : 1*lda+kb]
-	r2 := a[2*lda : 2*lda+kb]
-	r3 := a[3*lda : 3*lda+kb]
-	r4 := a[4*lda : 4*lda+kb]
-	r5 := a[5*lda : 5*lda+kb]
-	for s := range r0 {
-		o := d[s*ld : s*ld+6 : s*ld+6]
-		o[0] = r0[s]
-		o[1] = r1[s]
-		o[2] = r2[s]
-		o[3] = r3[s]
-		o[4] = r4[s]
-		o[5] = r5[s]
 	}
 }
 

@@ -228,11 +228,7 @@ func TestInterleave(t *testing.T) {
 					for i := range d {
 						d[i] = sentinel
 					}
-					if rows == 8 {
-						interleave8(d, ld, a, lda, kb)
-					} else {
-						interleave6(d, ld, a, lda, kb)
-					}
+					interleave(d, ld, a, lda, rows, kb)
 					for i := range d {
 						s, r := i/ld, i%ld
 						want := sentinel
