@@ -192,7 +192,8 @@ func (w *weights) finish() error {
 
 // openWeights finds the checkpoint's weights in dir: model.safetensors, a sharded
 // model.safetensors.index.json, or weights_manifest.json (formula weights, generated in memory and parsed
-// as a safetensors buffer, so they take the same path as a file).
+// as a safetensors buffer, so they take the same path as a file); failing those, a PyTorch
+// pytorch_model.bin or sharded pytorch_model.bin.index.json, read without executing its pickle.
 func openWeights(dir string) (string, []tensorFile, error) {
 	single := filepath.Join(dir, "model.safetensors")
 	if _, err := os.Stat(single); err == nil {
@@ -219,11 +220,13 @@ func openWeights(dir string) (string, []tensorFile, error) {
 		}
 		return manifest, []tensorFile{f}, nil
 	}
-	if _, err := os.Stat(filepath.Join(dir, "pytorch_model.bin")); err == nil {
-		return "", nil, fmt.Errorf("%s has only pytorch_model.bin (a pickle); xclipfilter reads model.safetensors: "+
-			"convert it once with transformers (model.save_pretrained(dir, safe_serialization=True))", dir)
+	for _, name := range []string{"pytorch_model.bin", "pytorch_model.bin.index.json"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return openTorchWeights(dir, name)
+		}
 	}
-	return "", nil, fmt.Errorf("%s: no model.safetensors, model.safetensors.index.json or weights_manifest.json", dir)
+	return "", nil, fmt.Errorf("%s: no model.safetensors, model.safetensors.index.json, weights_manifest.json, "+
+		"pytorch_model.bin or pytorch_model.bin.index.json", dir)
 }
 
 func openShards(dir, index string) ([]*safetensors.File, error) {
