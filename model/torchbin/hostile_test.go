@@ -155,3 +155,20 @@ func TestTruncatedPickle(t *testing.T) {
 	// A truncated data.pkl inside a valid zip (its header agreeing) is reported for the file.
 	expectOpenError(t, withPickle(t, pkl[:len(pkl)/2], map[string][]byte{"0": le32(0, 1, 2, 3, 4, 5), "1": make([]byte, 4)}), "data.pkl", "truncated")
 }
+
+// A pickle built to exhaust memory stops at the value budget: dicts appended to a list need no stack.
+func TestValueBudget(t *testing.T) {
+	var p pickler
+	p.op(opProto, 2, opEmptyList)
+	for range maxValues/500 + 1 {
+		p.op(opMark)
+		for range 500 {
+			p.op(opEmptyDict)
+		}
+		p.op(opAppends)
+	}
+	p.op(opStop)
+	if _, err := stateDict(p.b); err == nil || !strings.Contains(err.Error(), "not a state dict") {
+		t.Fatalf("error %v, want the value budget", err)
+	}
+}

@@ -12,8 +12,9 @@ import (
 // entries, a stack of a few dozen values and marks nested four deep; these bounds are far above that and
 // far below what would let a hostile pickle exhaust memory or time.
 const (
-	maxPickleBytes = 64 << 20 // data.pkl size
+	maxPickleBytes = 16 << 20 // data.pkl size (tiny-b's 198 tensors take 34 KB)
 	maxStack       = 1 << 20  // values on the stack
+	maxValues      = 1 << 21  // values pushed in all: bounds the memory of what containers hold
 	maxMarks       = 64       // nested MARKs
 	maxMemo        = 1 << 20  // memo entries
 	maxLine        = 256      // module or class name of a GLOBAL
@@ -58,6 +59,9 @@ type unpickler struct {
 	stack []any
 	marks []int
 	memo  map[uint32]any
+	// pushed counts every value pushed. Container items were all pushed once, so this bounds the whole
+	// object graph: about 100 bytes a value at most, 200 MiB for a pickle built to exhaust it.
+	pushed int
 }
 
 // errorf is an error at an opcode, reported with its byte offset in data.pkl.
@@ -130,6 +134,9 @@ func (u *unpickler) line() (string, error) {
 func (u *unpickler) push(v any) error {
 	if len(u.stack) >= maxStack {
 		return fmt.Errorf("more than %d values on the stack", maxStack)
+	}
+	if u.pushed++; u.pushed > maxValues {
+		return fmt.Errorf("more than %d values: not a state dict", maxValues)
 	}
 	u.stack = append(u.stack, v)
 	return nil
