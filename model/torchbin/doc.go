@@ -14,10 +14,10 @@
 //
 // Any other global is refused before anything is built ("refusing to load global os.system: only a
 // state dict's classes are allowed"). Everything a file claims is bounded before it is used: the
-// pickle's size, stack, memo and MARK nesting; tensor ranks, shapes, strides and offsets (each view
-// must lie inside its storage, and each storage inside its zip entry, and the entry inside the file);
-// integers that do not fit int64. A violation is an error naming the file and the tensor or opcode
-// offset, never a panic or an allocation the file's real size does not back.
+// pickle's size, stack, memo, MARK nesting and number of values; tensor ranks, shapes, strides and
+// offsets (each view must lie inside its storage, each storage inside its zip entry, and the entry
+// inside the file); integers that do not fit int64. A violation is an error naming the file and the
+// tensor or opcode offset, never a panic or an allocation the file's real size does not back.
 //
 // Tensors are read with ReadAt from where their storage lies in the archive, converted to float32 chunk
 // by chunk (F32, F16, BF16, F64; either byte order), so loading holds no second copy of the file.
