@@ -68,7 +68,8 @@ func withRevision(err error, rev string) error {
 // XCLIPFiles is what model.NewClassifier reads: config.json; the weights (model.safetensors, else
 // model.safetensors.index.json and every shard it names, else pytorch_model.bin); the tokenizer
 // (tokenizer.json and/or vocab.json + merges.txt, with tokenizer_config.json and
-// special_tokens_map.json when present); preprocessor_config.json when present.
+// special_tokens_map.json when present); preprocessor_config.json when present. When the cache alone
+// answers, an optional file it never fetched counts as absent (as transformers does offline).
 func XCLIPFiles(get func(string) (string, error)) error {
 	if _, err := get("config.json"); err != nil {
 		return err
@@ -83,19 +84,25 @@ func XCLIPFiles(get func(string) (string, error)) error {
 		switch {
 		case err == nil:
 			have[name] = true
-		case !errors.Is(err, ErrEntryNotFound):
+		case !absent(err):
 			return err
 		}
 	}
 	if !have["tokenizer.json"] && !(have["vocab.json"] && have["merges.txt"]) {
-		return errors.New("hub: the repository has no tokenizer: neither tokenizer.json nor vocab.json + merges.txt")
+		return errors.New("hub: no tokenizer: neither tokenizer.json nor vocab.json + merges.txt (in the repository, or in the cache when offline)")
 	}
 	return nil
 }
 
+// absent is true for a file the repository lacks, or, when only the cache answers, one it lacks: as
+// transformers offline, an optional file that was never fetched counts as missing.
+func absent(err error) bool {
+	return errors.Is(err, ErrEntryNotFound) || errors.Is(err, ErrNotCached)
+}
+
 func weightFiles(get func(string) (string, error)) error {
 	_, err := get("model.safetensors")
-	if !errors.Is(err, ErrEntryNotFound) {
+	if err == nil || !absent(err) {
 		return err
 	}
 	index, err := get("model.safetensors.index.json")
@@ -111,12 +118,12 @@ func weightFiles(get func(string) (string, error)) error {
 		}
 		return nil
 	}
-	if !errors.Is(err, ErrEntryNotFound) {
+	if !absent(err) {
 		return err
 	}
 	if _, err := get("pytorch_model.bin"); err != nil {
-		if errors.Is(err, ErrEntryNotFound) {
-			return fmt.Errorf("hub: the repository has no weights: no model.safetensors, model.safetensors.index.json or pytorch_model.bin: %w", err)
+		if absent(err) {
+			return fmt.Errorf("hub: no weights: no model.safetensors, model.safetensors.index.json or pytorch_model.bin: %w", err)
 		}
 		return err
 	}
