@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path"
 	"path/filepath"
@@ -116,8 +117,7 @@ func (r repoCache) link(commit, file, etag string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("hub cache: %w", err)
 	}
-	tmp := p + ".tmp-link"
-	os.Remove(tmp)
+	tmp := tempName(p)
 	if err := os.Symlink(target, tmp); err != nil {
 		return "", fmt.Errorf("hub cache: %w", err)
 	}
@@ -128,9 +128,14 @@ func (r repoCache) link(commit, file, etag string) (string, error) {
 	return p, nil
 }
 
+// tempName is a name beside p that no other writer (goroutine or process) picks.
+func tempName(p string) string {
+	return fmt.Sprintf("%s.%d-%x.tmp", p, os.Getpid(), rand.Uint64())
+}
+
 // writeAtomic writes a small file through a temporary file and a rename.
 func writeAtomic(p string, data []byte) error {
-	tmp := p + ".tmp"
+	tmp := tempName(p)
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
 		return fmt.Errorf("hub cache: %w", err)
 	}

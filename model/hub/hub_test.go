@@ -217,6 +217,76 @@ func TestResume(t *testing.T) {
 	}
 }
 
+// TestStalledDownload: a connection that stops sending is abandoned after IdleTimeout and the download
+// resumes where it stopped.
+func TestStalledDownload(t *testing.T) {
+	s := hubtest.New(t)
+	weights := lfsData(200 << 10)
+	s.Add("model", "org/name", "main", map[string]hubtest.File{"model.safetensors": {Data: weights, LFS: true}})
+	c := newClient(t, s)
+	c.IdleTimeout = 300 * time.Millisecond
+	s.StallAfter(weights, 50000)
+	start := time.Now()
+	p, err := c.Download(context.Background(), hub.Model, "org/name", "main", "model.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(mustRead(t, p)) != string(weights) {
+		t.Fatal("file differs after a stall")
+	}
+	var ranges []string
+	for _, r := range s.Requests() {
+		if r.Server == "cdn" {
+			ranges = append(ranges, r.Range)
+		}
+	}
+	if len(ranges) != 2 || ranges[1] != "bytes=50000-" {
+		t.Errorf("CDN ranges %q, want a resume at bytes=50000-", ranges)
+	}
+	if d := time.Since(start); d > time.Minute {
+		t.Errorf("took %v", d)
+	}
+}
+
+// TestConcurrentDownloads: downloads of the same file into one cache at once (two elements starting
+// together) are serialized by the blob lock and all get the whole file.
+func TestConcurrentDownloads(t *testing.T) {
+	s := hubtest.New(t)
+	weights := lfsData(400 << 10)
+	s.Add("model", "org/name", "main", map[string]hubtest.File{"model.safetensors": {Data: weights, LFS: true}})
+	c := newClient(t, s)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := c.Download(context.Background(), hub.Model, "org/name", "main", "model.safetensors")
+			if err == nil {
+				if b, rerr := os.ReadFile(p); rerr != nil || string(b) != string(weights) {
+					err = errors.New("wrong contents")
+				}
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("download %d: %v", i, err)
+		}
+	}
+	gets := 0
+	for _, r := range s.Requests() {
+		if r.Server == "cdn" {
+			gets++
+		}
+	}
+	if gets != 1 {
+		t.Errorf("%d CDN downloads, want 1 (the others waited for the lock and found the blob)", gets)
+	}
+}
+
 // TestCorruptRefused: bytes whose sha256 is not the linked etag are discarded, nothing is linked, and the
 // next call downloads a good copy.
 func TestCorruptRefused(t *testing.T) {

@@ -53,13 +53,14 @@ type Server struct {
 	repos    map[string]*Repo // "models/org/name", "datasets/org/name"
 	blobs    map[string][]byte
 	cutAfter map[string]int64 // sha256 → drop the connection after this many bytes, once
+	stall    map[string]int64 // sha256 → stop sending after this many bytes until the client gives up, once
 	corrupt  map[string]bool  // sha256 → serve one byte changed
 	log      []Request
 }
 
 // New starts the hub and the CDN; they close with t's cleanup.
 func New(t interface{ Cleanup(func()) }) *Server {
-	s := &Server{repos: map[string]*Repo{}, blobs: map[string][]byte{}, cutAfter: map[string]int64{}, corrupt: map[string]bool{}}
+	s := &Server{repos: map[string]*Repo{}, blobs: map[string][]byte{}, cutAfter: map[string]int64{}, stall: map[string]int64{}, corrupt: map[string]bool{}}
 	s.Hub = httptest.NewServer(http.HandlerFunc(s.serveHub))
 	s.CDN = httptest.NewServer(http.HandlerFunc(s.serveCDN))
 	t.Cleanup(func() { s.Hub.Close(); s.CDN.Close() })
@@ -111,6 +112,14 @@ func (s *Server) Configure(kind, repo string, f func(*Repo)) {
 func (s *Server) CutAfter(data []byte, n int64) {
 	s.mu.Lock()
 	s.cutAfter[Sha256(data)] = n
+	s.mu.Unlock()
+}
+
+// StallAfter makes the CDN send n bytes of the next GET of the LFS file with this content, then nothing
+// more until the client closes the connection.
+func (s *Server) StallAfter(data []byte, n int64) {
+	s.mu.Lock()
+	s.stall[Sha256(data)] = n
 	s.mu.Unlock()
 }
 
@@ -234,6 +243,8 @@ func (s *Server) serveCDN(w http.ResponseWriter, r *http.Request) {
 	data, ok := s.blobs[sum]
 	cut, hasCut := s.cutAfter[sum]
 	delete(s.cutAfter, sum)
+	stall, hasStall := s.stall[sum]
+	delete(s.stall, sum)
 	if s.corrupt[sum] {
 		data = append([]byte(nil), data...)
 		data[len(data)/2] ^= 0xff
@@ -241,6 +252,14 @@ func (s *Server) serveCDN(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if !ok {
 		http.NotFound(w, r)
+		return
+	}
+	if hasStall && r.Method == http.MethodGet {
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.WriteHeader(http.StatusOK)
+		w.Write(data[:stall])
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // the client's idle timeout closes the connection
 		return
 	}
 	if !hasCut || r.Method != http.MethodGet {
