@@ -429,6 +429,37 @@ func TestOfflineAndUnreachable(t *testing.T) {
 	}
 }
 
+// TestRenamedAndFailingHub: a renamed repository's relative redirect is followed (the cache keeps the
+// name asked for, as huggingface_hub's); a hub answering 503 counts as unreachable and the cache
+// stands in.
+func TestRenamedAndFailingHub(t *testing.T) {
+	s := hubtest.New(t)
+	weights := lfsData(10000)
+	s.Add("model", "org/old", "main", map[string]hubtest.File{"model.safetensors": {Data: weights, LFS: true}})
+	s.Rename("model", "org/old", "org/new")
+	c := newClient(t, s)
+	p, err := c.Download(context.Background(), hub.Model, "org/old", "main", "model.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(p, "models--org--old") || string(mustRead(t, p)) != string(weights) {
+		t.Errorf("renamed: %s", p)
+	}
+	s.Fail(503)
+	var notices []string
+	c.Notice = func(m string) { notices = append(notices, m) }
+	if q, err := c.Download(context.Background(), hub.Model, "org/old", "main", "model.safetensors"); err != nil || q != p {
+		t.Errorf("503: %q, %v; want the cached %q", q, err, p)
+	}
+	if len(notices) != 1 || !strings.Contains(notices[0], "503") {
+		t.Errorf("notices %q", notices)
+	}
+	_, err = c.Download(context.Background(), hub.Model, "org/old", "main", "other.bin")
+	if !errors.Is(err, hub.ErrNotCached) || !strings.Contains(err.Error(), "503") {
+		t.Errorf("503, uncached: %v", err)
+	}
+}
+
 // TestDatasetAndRevisionPath: dataset repositories use /datasets/ URLs and datasets-- folders; a
 // revision with slashes is one escaped URL segment and a nested refs file, as in huggingface_hub.
 func TestDatasetAndRevisionPath(t *testing.T) {

@@ -52,15 +52,17 @@ type Server struct {
 	mu       sync.Mutex
 	repos    map[string]*Repo // "models/org/name", "datasets/org/name"
 	blobs    map[string][]byte
-	cutAfter map[string]int64 // sha256 → drop the connection after this many bytes, once
-	stall    map[string]int64 // sha256 → stop sending after this many bytes until the client gives up, once
-	corrupt  map[string]bool  // sha256 → serve one byte changed
+	cutAfter map[string]int64  // sha256 → drop the connection after this many bytes, once
+	stall    map[string]int64  // sha256 → stop sending after this many bytes until the client gives up, once
+	corrupt  map[string]bool   // sha256 → serve one byte changed
+	renamed  map[string]string // "models/org/old" → "org/new": answered with a relative redirect
+	status   int               // when non-zero, the hub answers every request with it (a failing hub)
 	log      []Request
 }
 
 // New starts the hub and the CDN; they close with t's cleanup.
 func New(t interface{ Cleanup(func()) }) *Server {
-	s := &Server{repos: map[string]*Repo{}, blobs: map[string][]byte{}, cutAfter: map[string]int64{}, stall: map[string]int64{}, corrupt: map[string]bool{}}
+	s := &Server{repos: map[string]*Repo{}, blobs: map[string][]byte{}, cutAfter: map[string]int64{}, stall: map[string]int64{}, corrupt: map[string]bool{}, renamed: map[string]string{}}
 	s.Hub = httptest.NewServer(http.HandlerFunc(s.serveHub))
 	s.CDN = httptest.NewServer(http.HandlerFunc(s.serveCDN))
 	t.Cleanup(func() { s.Hub.Close(); s.CDN.Close() })
@@ -112,6 +114,23 @@ func (s *Server) Configure(kind, repo string, f func(*Repo)) {
 func (s *Server) CutAfter(data []byte, n int64) {
 	s.mu.Lock()
 	s.cutAfter[Sha256(data)] = n
+	s.mu.Unlock()
+}
+
+// Rename moves a repository: requests under the old id get a 307 with a relative Location, as the hub
+// answers for a renamed repository.
+func (s *Server) Rename(kind, oldRepo, newRepo string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.repos[kind+"s/"+newRepo] = s.repos[kind+"s/"+oldRepo]
+	delete(s.repos, kind+"s/"+oldRepo)
+	s.renamed[kind+"s/"+oldRepo] = newRepo
+}
+
+// Fail makes the hub answer every request with status (0: serve again).
+func (s *Server) Fail(status int) {
+	s.mu.Lock()
+	s.status = status
 	s.mu.Unlock()
 }
 
@@ -182,6 +201,22 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 	}
 	file := strings.Join(parts, "/")
 
+	s.mu.Lock()
+	status, newRepo := s.status, s.renamed[kind+"/"+repo]
+	s.mu.Unlock()
+	if status != 0 {
+		w.WriteHeader(status)
+		return
+	}
+	if newRepo != "" {
+		prefix := ""
+		if kind == "datasets" {
+			prefix = "/datasets"
+		}
+		w.Header().Set("Location", prefix+"/"+newRepo+"/"+strings.Join(segs[2:], "/"))
+		w.WriteHeader(http.StatusTemporaryRedirect)
+		return
+	}
 	s.mu.Lock()
 	rp := s.repos[kind+"/"+repo]
 	var files map[string]File
