@@ -76,7 +76,7 @@ type torchResult struct {
 
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", stderr)
-	dir := fs.String("model", "", "checkpoint folder: model.safetensors, or config.json + weights_manifest.json (formula weights)")
+	dir := fs.String("model", "", "checkpoint folder: model.safetensors, or config.json + weights_manifest.json (formula weights); or hub id ORG/NAME[@REVISION]")
 	device := fs.String("device", "cpu", "backend: cpu, cuda (CUDA builds: make xclip-cuda) or auto")
 	dtype := fs.String("dtype", "", "weights: fp32 or bf16 (CPU default fp32; CUDA default bf16, also fp16)")
 	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")
@@ -121,19 +121,23 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
+	folder, err := resolveModel(*dir, stderr)
+	if err != nil {
+		return err
+	}
 	r := benchResult{Model: *dir, Device: *device, DType: backendDType(backend.Name()),
 		Threads: gemm.NewPool(*threads).Threads(), Batch: *batch, Streams: *streams, Labels: *labels, Runs: *runs,
 		Rounds: 1, CPU: cpuName()}
 	var torch *torchRunner
 	if *torchScript != "" {
-		torch, r.TorchUnavailable = newTorchRunner(*torchScript, *python, *dir, tthreads, *labels, max(1, *torchRuns), *batch)
+		torch, r.TorchUnavailable = newTorchRunner(*torchScript, *python, folder, tthreads, *labels, max(1, *torchRuns), *batch)
 		if torch != nil {
 			r.Rounds = *rounds
 		}
 	}
 
 	t0 := time.Now()
-	m, err := model.Load(*dir, model.Options{Backend: backend})
+	m, err := model.Load(folder, model.Options{Backend: backend})
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ type classifyResult struct {
 
 func runClassify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("classify", stderr)
-	dir := fs.String("model", "", "checkpoint folder (config.json, model.safetensors, tokenizer files)")
+	dir := fs.String("model", "", "checkpoint folder (config.json, model.safetensors, tokenizer files), or hub id ORG/NAME[@REVISION]")
 	labels := fs.String("labels", "", `labels separated by ";", e.g. "a fall;a fight;nobody"`)
 	template := fs.String("template", "{}", `prompt template; "{}" stands for the label, e.g. "a video of {}"`)
 	asJSON := fs.Bool("json", false, "print one JSON object (labels, logits, probs, ...)")
@@ -67,7 +67,11 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, err := model.NewClassifier(*dir, model.Options{Backend: b})
+	folder, err := resolveModel(*dir, stderr)
+	if err != nil {
+		return err
+	}
+	c, err := model.NewClassifier(folder, model.Options{Backend: b})
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ type infoResult struct {
 
 func runInfo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("info", stderr)
-	dir := fs.String("model", "", "checkpoint folder")
+	dir := fs.String("model", "", "checkpoint folder, or hub id ORG/NAME[@REVISION]")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
@@ -37,7 +37,11 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	if len(rest) > 0 {
 		return usageError{fmt.Errorf("unexpected arguments %q", rest)}
 	}
-	m, err := model.Load(*dir, model.Options{})
+	folder, err := resolveModel(*dir, stderr)
+	if err != nil {
+		return err
+	}
+	m, err := model.Load(folder, model.Options{})
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,8 @@
 // Command xclip runs X-CLIP checkpoints from the command line.
 //
-//	xclip info --model DIR
-//	xclip classify --model DIR --labels "a;b;c" [--template "a video of {}"] [--json] FRAME...
+//	xclip info --model DIR|ORG/NAME[@REV]
+//	xclip classify --model DIR|ORG/NAME[@REV] --labels "a;b;c" [--template "a video of {}"] [--json] FRAME...
+//	xclip download ORG/NAME[@REV] [--dataset] [--file NAME]...
 //
 // classify reads FRAME image files (PNG or JPEG) as one window; with more or fewer files than the model's
 // num_frames, it samples them uniformly (the centres of num_frames equal segments).
@@ -25,6 +26,10 @@ commands:
   info      describe a checkpoint (sizes, frames, parameters, dtype)
   classify  classify one window of image files, or a video file, against labels
   bench     time windows of a checkpoint on this machine (fp32/bf16, threads, batch, vs PyTorch)
+  download  fetch a checkpoint from the Hugging Face hub into its cache; print the snapshot folder
+
+--model takes a checkpoint folder or a hub id, ORG/NAME[@REVISION] (fetched into the Hugging Face
+cache on first use; HF_ENDPOINT, HF_HUB_CACHE, HF_HOME, HF_TOKEN and HF_HUB_OFFLINE apply).
 
 Run "xclip <command> -h" for a command's flags.
 `
@@ -49,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		err = runClassify(args[1:], stdout, stderr)
 	case "bench":
 		err = runBench(args[1:], stdout, stderr)
+	case "download":
+		err = runDownload(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

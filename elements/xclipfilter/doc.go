@@ -87,7 +87,8 @@
 //
 // # Properties
 //
-//	model            string   checkpoint folder (required; only in NULL/READY)
+//	model            string   checkpoint folder, or hub id org/name[@revision] (required; only in
+//	                          NULL/READY; see below)
 //	labels           string   "a;b;c" (writable in PAUSED/PLAYING: encoded off the streaming thread,
 //	                          cached per label text, used from the next window once encoded; the last
 //	                          of quick successive changes wins; a list without a label is refused
@@ -110,6 +111,25 @@
 //	windows-skipped  guint64  read-only
 //
 // Properties marked only in NULL/READY are ignored, with a warning, in PAUSED and PLAYING.
+//
+// # Checkpoints from the Hugging Face hub
+//
+// model=microsoft/xclip-base-patch32 (or org/name@revision: a branch, tag or commit) names a hub
+// repository; a folder of that name, when one exists, wins. The element resolves it in the READY to
+// PAUSED change, through the cache that huggingface_hub and transformers use ($HF_HUB_CACHE, else
+// $HF_HOME/hub, else ~/.cache/huggingface/hub), so a model downloaded by Python is not downloaded again.
+// An uncached checkpoint is downloaded there first (config.json, the weights, the tokenizer files,
+// preprocessor_config.json), which can take minutes: the state change waits for it, and the progress
+// is posted as element messages
+//
+//	xclip-download, file=(string)model.safetensors, bytes=(guint64)41943040, total=(guint64)605157884
+//
+// at most twice a second per file (and at its start and end). HF_ENDPOINT, HF_TOKEN (or the token file
+// of huggingface-cli login) and HF_HUB_OFFLINE=1 (cache only) apply. When the hub cannot be reached, the
+// cached snapshot of that revision is used with a warning; when it is not cached, or the hub refuses
+// (unknown repository, revision or file, gated repository, token missing or refused), the element
+// refuses to start with an error naming the id and the reason. Fetch ahead of time with
+// `xclip download org/name`.
 //
 // # Errors
 //

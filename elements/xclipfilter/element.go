@@ -54,7 +54,9 @@ const (
 		"(logits_per_video row), scores (softmax), top-labels, top-scores (GstValueArray of string/double), " +
 		"top-label, top-score, window-start, window-end (PTS of the window's first and last frame), " +
 		"running-time, stream-time (of the last frame; guint64 ns, GST_CLOCK_TIME_NONE when unknown), " +
-		"inference-time (double, ms), windows-skipped (guint64), final (boolean: finished at EOS)"
+		"inference-time (double, ms), windows-skipped (guint64), final (boolean: finished at EOS); " +
+		"element message \"xclip-download\" while a model given by hub id downloads at start: file (string), " +
+		"bytes, total (guint64)"
 	eventsDoc = "the same \"xclip\" structure as a serialized GST_EVENT_CUSTOM_DOWNSTREAM event, pushed before " +
 		"the next buffer after the result is ready (before EOS for the last window); with attach-meta, " +
 		"a GstVideoRegionOfInterestMeta \"xclip\" over the whole frame on that buffer"
@@ -291,7 +293,11 @@ func (f *filter) open(s settings) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := f.classifier(s.model, s.device, s.precision)
+	dir, err := f.resolveModel(s.model)
+	if err != nil {
+		return nil, err
+	}
+	c, err := f.classifier(dir, s.device, s.precision)
 	if err != nil {
 		return nil, err
 	}

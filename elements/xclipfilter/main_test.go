@@ -180,12 +180,13 @@ func clipSource(location string, n int) string {
 
 // run is what a pipeline produced.
 type run struct {
-	results  []Result // bus messages, in order
-	errors   []string
-	warnings []string
-	records  []gsttest.Record // at the sink pad of the element named "sink"
-	eos      bool
-	elapsed  time.Duration
+	results   []Result   // bus messages, in order
+	downloads []Download // xclip-download messages, in order
+	errors    []string
+	warnings  []string
+	records   []gsttest.Record // at the sink pad of the element named "sink"
+	eos       bool
+	elapsed   time.Duration
 }
 
 type runOpts struct {
@@ -241,6 +242,8 @@ loop:
 		case gst.MessageElement:
 			if res, ok := ParseMessage(msg); ok {
 				r.results = append(r.results, res)
+			} else if d, ok := ParseDownloadMessage(msg); ok {
+				r.downloads = append(r.downloads, d)
 			}
 		}
 		if o.during != nil {

@@ -85,9 +85,12 @@ type property struct {
 
 // properties, in the order of the ids in xclip.h.
 var properties = []property{
-	{id: C.XCLIP_PROP_MODEL, name: "model", nick: "Model folder", kind: propString, def: "",
+	{id: C.XCLIP_PROP_MODEL, name: "model", nick: "Model folder or hub id", kind: propString, def: "",
 		blurb: "X-CLIP checkpoint folder: config.json, model.safetensors (or a sharded index, or weights_manifest.json), " +
-			"the tokenizer (tokenizer.json, or vocab.json and merges.txt) and preprocessor_config.json (optional). Required"},
+			"the tokenizer (tokenizer.json, or vocab.json and merges.txt) and preprocessor_config.json (optional); " +
+			"or a Hugging Face hub id, org/name[@revision] (e.g. microsoft/xclip-base-patch32), fetched into the " +
+			"Hugging Face cache in the READY to PAUSED change when not cached yet (progress as \"xclip-download\" " +
+			"element messages; HF_ENDPOINT, HF_HUB_CACHE, HF_HOME, HF_TOKEN and HF_HUB_OFFLINE apply). Required"},
 	{id: C.XCLIP_PROP_LABELS, name: "labels", nick: "Labels", kind: propString, def: "", playing: true,
 		blurb: "Labels separated by \";\", e.g. \"a fall;a fight;nobody\". Writable in PLAYING: new labels are " +
 			"encoded off the streaming thread (cached per label text) and take effect at the next window. " +

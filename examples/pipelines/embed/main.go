@@ -31,7 +31,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("embed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	model := fs.String("model", "", "X-CLIP checkpoint folder")
+	model := fs.String("model", "", "X-CLIP checkpoint folder, or Hugging Face hub id org/name[@revision]")
 	labels := fs.String("labels", "a ball;a dog;a car", `labels separated by ";"`)
 	template := fs.String("template", "a video of {}", "prompt template")
 	input := fs.String("input", "", "video file (default: a videotestsrc clip)")
