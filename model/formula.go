@@ -6,11 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"runtime"
 	"sort"
 	"strconv"
 	"sync"
+
+	"github.com/xclipfilter/xclipfilter/internal/safefile"
 )
 
 // Formula weights (../shared/golden/weights_formula.md) give real-size checkpoints without weight files:
@@ -35,7 +36,7 @@ type FormulaManifest struct {
 
 // LoadFormulaManifest reads a weights_manifest.json.
 func LoadFormulaManifest(path string) (*FormulaManifest, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, "weights_manifest.json", safefile.IndexLimit)
 	if err != nil {
 		return nil, err
 	}
