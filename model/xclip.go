@@ -51,6 +51,11 @@ type Options struct {
 
 // Load reads a checkpoint folder: config.json and model.safetensors (or its sharded index, or a
 // weights_manifest.json of formula weights).
+//
+// The folder may be hostile: files are read only when regular and within a size cap (internal/safefile),
+// config.json sizes are capped (limits.go) and compared with the weights' headers before anything is
+// allocated from them, and NaN or infinite weights are refused. Errors name the file, key and tensor,
+// listing the first 10 problems.
 func Load(dir string, opts Options) (*Model, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
