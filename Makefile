@@ -37,6 +37,7 @@ fuzz:
 	$(GO) test ./model/safetensors -run XXX -fuzz FuzzParse -fuzztime 60s
 	$(GO) test ./model/tokenizer -run XXX -fuzz FuzzEncode -fuzztime 60s
 	$(GO) test ./model/torchbin -run XXX -fuzz FuzzUnpickle -fuzztime 60s -fuzzminimizetime 5s
+	$(GO) test ./model -run XXX -fuzz FuzzLoadConfigAndHeader -fuzztime 60s
 
 # The CPU numbers of the README's performance section, in one run: windows of base-patch32 (8 frames,
 # 8 cached labels) with fp32 and with bf16 weights on all cores, the label-encoding time, the sgemm

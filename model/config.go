@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
+
+	"github.com/xclipfilter/xclipfilter/internal/safefile"
 )
 
 // TextConfig is XCLIPTextConfig: the CLIP text transformer.
@@ -69,7 +70,7 @@ func DefaultConfig() Config {
 
 // LoadConfig reads a checkpoint's config.json.
 func LoadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, "config.json", safefile.ConfigLimit)
 	if err != nil {
 		return Config{}, fmt.Errorf("model config: %w", err)
 	}
@@ -116,7 +117,7 @@ func ParseConfig(data []byte) (Config, error) {
 	return c, nil
 }
 
-// Validate checks that the sizes describe a model that can be built.
+// Validate checks that the sizes describe a model that can be built, within the caps of limits.go.
 func (c Config) Validate() error {
 	positive := []struct {
 		name string
@@ -151,6 +152,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("layer counts must not be negative (mit_num_hidden_layers %d, prompt_layers %d)",
 			c.Vision.MITNumHiddenLayers, c.PromptLayers)
 	}
+	if err := c.checkLimits(); err != nil {
+		return err
+	}
 	divisible := []struct {
 		name         string
 		size, heads  int
@@ -173,6 +177,9 @@ func (c Config) Validate() error {
 	}
 	if c.Vision.ImageSize%c.Vision.PatchSize != 0 {
 		return fmt.Errorf("vision_config.image_size (%d) is not a multiple of patch_size (%d)", c.Vision.ImageSize, c.Vision.PatchSize)
+	}
+	if err := c.checkWindowSize(); err != nil {
+		return err
 	}
 	for _, a := range []struct{ name, act string }{
 		{"text_config.hidden_act", c.Text.HiddenAct},

@@ -6,17 +6,26 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"runtime"
 	"sort"
 	"strconv"
 	"sync"
+
+	"github.com/xclipfilter/xclipfilter/internal/safefile"
 )
 
 // Formula weights (../shared/golden/weights_formula.md) give real-size checkpoints without weight files:
 // every tensor is value[i] = float32(offset + scale·u(i, k)) for a hash u of the flat index i and the
 // tensor's index k. A weights_manifest.json lists name, shape, k, offset and scale per tensor, and the
 // recipe of the pixel_values the golden outputs were computed from.
+
+// Formula weights are generated in memory, so their shapes bound nothing: the manifest's claims are
+// capped instead. The largest published X-CLIP tensor (large-patch14's token embedding) has 38 M values,
+// the whole model 0.6 G.
+const (
+	maxFormulaTensor = 1 << 28 // values in one tensor (1 GiB of float32)
+	maxFormulaTotal  = 1 << 31 // values in all tensors (8 GiB of float32)
+)
 
 // FormulaEntry is one tensor of a weights manifest.
 type FormulaEntry struct {
@@ -35,7 +44,7 @@ type FormulaManifest struct {
 
 // LoadFormulaManifest reads a weights_manifest.json.
 func LoadFormulaManifest(path string) (*FormulaManifest, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, "weights_manifest.json", safefile.IndexLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +55,7 @@ func LoadFormulaManifest(path string) (*FormulaManifest, error) {
 	if len(m.Tensors) == 0 {
 		return nil, fmt.Errorf("%s: no tensors", path)
 	}
+	var total int64
 	for _, e := range append([]FormulaEntry{m.PixelValues}, m.Tensors...) {
 		n := int64(1)
 		for _, d := range e.Shape {
@@ -53,9 +63,12 @@ func LoadFormulaManifest(path string) (*FormulaManifest, error) {
 				return nil, fmt.Errorf("%s: tensor %q has bad dimension %d", path, e.Name, d)
 			}
 			n *= int64(d)
-			if n > 1<<32 {
-				return nil, fmt.Errorf("%s: tensor %q is too large (%v)", path, e.Name, e.Shape)
+			if n > maxFormulaTensor {
+				return nil, fmt.Errorf("%s: tensor %q is too large (%v: over %d values)", path, e.Name, e.Shape, maxFormulaTensor)
 			}
+		}
+		if total += n; total > maxFormulaTotal {
+			return nil, fmt.Errorf("%s: the tensors hold more than %d values in all", path, maxFormulaTotal)
 		}
 	}
 	return &m, nil

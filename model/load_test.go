@@ -111,7 +111,8 @@ func TestLoadBadCheckpoints(t *testing.T) {
 		m["extra.weight"] = safetensors.Tensor{Shape: []int{2}, Data: []float32{1, 2}}
 		m["text_model.embeddings.position_ids"] = safetensors.Tensor{Shape: []int{1, 77}, Data: make([]float32, 77)}
 		expectLoadError(t, checkpoint(t, src, encode(t, m)),
-			"4 problem(s)", "missing tensor text_projection.weight [40 24]", "missing tensor mit.encoder.layers.0.mlp.fc1.bias",
+			"5 problem(s)", "config.json: projection_dim = 40 but visual_projection.weight is [64 40]",
+			"missing tensor text_projection.weight [40 24]", "missing tensor mit.encoder.layers.0.mlp.fc1.bias",
 			"tensor visual_projection.weight has shape [64 40], want [40 64]", "unexpected tensor extra.weight")
 	})
 	t.Run("truncated file", func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/xclipfilter/xclipfilter/internal/safefile"
 	"github.com/xclipfilter/xclipfilter/model/safetensors"
 )
 
@@ -27,7 +28,8 @@ type weights struct {
 	files    []tensorFile
 	where    map[string]tensorFile
 	used     map[string]bool
-	problems []string
+	problems []string // the first maxProblems problems
+	nproblem int      // all problems
 	params   int64
 	dtypes   map[string]int
 	backend  Backend
@@ -96,25 +98,65 @@ func (w *weights) scratchFor(n int) []float32 {
 
 // read is get into dst (when it has the capacity).
 func (w *weights) read(name string, dst []float32, shape ...int) []float32 {
-	w.used[name] = true
-	f, ok := w.where[name]
-	if !ok {
-		w.problems = append(w.problems, fmt.Sprintf("missing tensor %s %v", name, shape))
+	if !w.check(name, shape...) {
 		return nil
 	}
-	got, _ := f.Shape(name)
-	if !shapeEqual(got, shape) {
-		w.problems = append(w.problems, fmt.Sprintf("tensor %s has shape %v, want %v", name, got, shape))
-		return nil
-	}
+	f := w.where[name]
 	data, err := f.ReadFloat32(name, dst)
 	if err != nil {
-		w.problems = append(w.problems, err.Error())
+		w.problem(err.Error())
+		return nil
+	}
+	if i := firstNonFinite(data); i >= 0 {
+		w.problem(fmt.Sprintf("tensor %s in %s: element %d is %v (weights must be finite)", name, f.Name(), i, data[i]))
 		return nil
 	}
 	w.params += int64(len(data))
 	w.dtypes[f.DType(name)]++
 	return data
+}
+
+// check marks the named tensor used and reports whether the weights have it with this shape, recording
+// a problem if not. Whatever is allocated for a tensor is allocated after its check, so that a config
+// size the weights do not back never reaches an allocation.
+func (w *weights) check(name string, shape ...int) bool {
+	w.used[name] = true
+	f, ok := w.where[name]
+	if !ok {
+		w.problem(fmt.Sprintf("missing tensor %s %v", name, shape))
+		return false
+	}
+	got, _ := f.Shape(name)
+	if !shapeEqual(got, shape) {
+		w.problem(fmt.Sprintf("tensor %s has shape %v, want %v", name, got, shape))
+		return false
+	}
+	return true
+}
+
+// problem records a problem; past maxProblems, it is only counted.
+func (w *weights) problem(msg string) {
+	w.nproblem++
+	if len(w.problems) < maxProblems {
+		w.problems = append(w.problems, msg)
+	}
+}
+
+// shape and names let checkAgainstWeights read the headers.
+func (w *weights) shape(name string) ([]int, bool) {
+	f, ok := w.where[name]
+	if !ok {
+		return nil, false
+	}
+	return f.Shape(name)
+}
+
+func (w *weights) names() []string {
+	out := make([]string, 0, len(w.where))
+	for n := range w.where {
+		out = append(out, n)
+	}
+	return out
 }
 
 // linear loads prefix.weight [n, k] and, when bias is set, prefix.bias [n].
@@ -125,9 +167,18 @@ func (w *weights) linear(prefix string, n, k int, bias bool) Linear {
 // fusedLinear loads several Linear layers over the same input and stacks them into one of n·len(prefixes)
 // outputs (q, k and v projections become one GEMM).
 func (w *weights) fusedLinear(prefixes []string, n, k int, bias bool) Linear {
+	ok := true
+	for _, p := range prefixes {
+		ok = w.check(p+".weight", n, k) && ok
+		if bias {
+			ok = w.check(p+".bias", n) && ok
+		}
+	}
+	if !ok {
+		return nil
+	}
 	wt := w.scratchFor(len(prefixes) * n * k)
 	var bs []float32
-	ok := true
 	for i, p := range prefixes {
 		part := wt[i*n*k : (i+1)*n*k]
 		d := w.read(p+".weight", part[:0], n, k)
@@ -150,6 +201,9 @@ func (w *weights) layerNorm(prefix string, dim int, eps float64) layerNorm {
 
 // constant loads a tensor of the given checkpoint shape as a rows×cols backend matrix.
 func (w *weights) constant(name string, rows, cols int, shape ...int) Mat {
+	if !w.check(name, shape...) {
+		return Mat{}
+	}
 	if ca, ok := w.backend.(constantAllocator); ok {
 		m := ca.newConstant(rows, cols)
 		if d := w.read(name, m.Host[:0], shape...); d == nil || len(d) != rows*cols || (len(d) > 0 && &d[0] != &m.Host[0]) {
@@ -175,19 +229,12 @@ func (w *weights) finish() error {
 	}
 	sort.Strings(unexpected)
 	for _, u := range unexpected {
-		w.problems = append(w.problems, "unexpected tensor "+u)
+		w.problem("unexpected tensor " + u)
 	}
-	if len(w.problems) == 0 {
+	if w.nproblem == 0 {
 		return nil
 	}
-	const show = 40
-	list := w.problems
-	more := ""
-	if len(list) > show {
-		more = fmt.Sprintf("\n  ... and %d more", len(list)-show)
-		list = list[:show]
-	}
-	return fmt.Errorf("%s does not match the config: %d problem(s):\n  %s%s", w.source, len(w.problems), strings.Join(list, "\n  "), more)
+	return fmt.Errorf("%s does not fit the config or holds bad values: %s", w.source, listProblems(w.problems, w.nproblem))
 }
 
 // openWeights finds the checkpoint's weights in dir: model.safetensors, a sharded
@@ -230,7 +277,7 @@ func openWeights(dir string) (string, []tensorFile, error) {
 }
 
 func openShards(dir, index string) ([]*safetensors.File, error) {
-	data, err := os.ReadFile(index)
+	data, err := safefile.ReadFile(index, "model.safetensors.index.json", safefile.IndexLimit)
 	if err != nil {
 		return nil, err
 	}

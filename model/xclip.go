@@ -51,6 +51,11 @@ type Options struct {
 
 // Load reads a checkpoint folder: config.json and model.safetensors (or its sharded index, or a
 // weights_manifest.json of formula weights).
+//
+// The folder may be hostile: files are read only when regular and within a size cap (internal/safefile),
+// config.json sizes are capped (limits.go) and compared with the weights' headers before anything is
+// allocated from them, and NaN or infinite weights are refused. Errors name the file, key and tensor,
+// listing the first 10 problems.
 func Load(dir string, opts Options) (*Model, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
@@ -73,9 +78,18 @@ func Load(dir string, opts Options) (*Model, error) {
 	}
 	w, err := newWeights(source, files, b)
 	if err != nil {
+		for _, f := range files {
+			_ = f.Close()
+		}
 		return nil, err
 	}
 	defer w.close()
+	// Every size of the config is compared with the weights' headers before anything is built from it;
+	// the build then allocates nothing for a tensor before its shape is checked (weights.check), so it
+	// goes on to list every missing or mis-shaped tensor in the same error.
+	for _, p := range checkAgainstWeights(cfg, w) {
+		w.problem("config.json: " + p)
+	}
 	m := build(w, cfg)
 	if err := w.finish(); err != nil {
 		return nil, err
@@ -103,6 +117,9 @@ func build(w *weights, cfg Config) *Model {
 	}
 	if ls := w.get("logit_scale"); ls != nil {
 		m.logitScale = float32(math.Exp(float64(ls[0])))
+		if math.IsInf(float64(m.logitScale), 0) {
+			w.problem(fmt.Sprintf("logit_scale %v: its exp overflows float32 (every logit would be infinite)", ls[0]))
+		}
 	}
 	return m
 }

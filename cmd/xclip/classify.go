@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xclipfilter/xclipfilter/internal/safefile"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/preprocess"
 	"github.com/xclipfilter/xclipfilter/model/safetensors"
@@ -80,19 +82,31 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 		return classifyVideo(c, names, *template, files[0], video, stdout, stderr)
 	}
 
+	// Each file is decoded and preprocessed at once, so that at most one decoded frame is held.
 	idx := model.SampleUniform(len(files), c.NumFrames())
+	s := c.Model.Config.Vision.ImageSize
+	per := 3 * s * s
 	window := make([]string, len(idx))
-	frames := make([]preprocess.Frame, len(idx))
-	decoded := map[int]preprocess.Frame{}
+	pixels := make([]float32, len(idx)*per) // [T, 3, S, S]
+	done := map[int]int{}                   // file index → the window position that holds its pixels
+	var preprocessing time.Duration
 	for i, j := range idx {
-		f, ok := decoded[j]
-		if !ok {
-			if f, err = readFrame(files[j]); err != nil {
-				return err
-			}
-			decoded[j] = f
+		window[i] = files[j]
+		dst := pixels[i*per : (i+1)*per]
+		if k, ok := done[j]; ok {
+			copy(dst, pixels[k*per:(k+1)*per])
+			continue
 		}
-		frames[i], window[i] = f, files[j]
+		f, err := readFrame(files[j])
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		if err := c.Processor.Process(dst, f); err != nil {
+			return fmt.Errorf("frame %s: %w", files[j], err)
+		}
+		preprocessing += time.Since(t0)
+		done[j] = i
 	}
 
 	prompts := make([]string, len(names))
@@ -104,14 +118,9 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	start := time.Now()
-	pixels, err := c.Pixels(frames)
-	if err != nil {
-		return err
-	}
 	if *savePixels != "" {
-		s := c.Model.Config.Vision.ImageSize
 		buf, err := safetensors.Encode(map[string]safetensors.Tensor{
-			"pixel_values": {Shape: []int{len(frames), 3, s, s}, Data: pixels},
+			"pixel_values": {Shape: []int{len(idx), 3, s, s}, Data: pixels},
 		}, nil)
 		if err != nil {
 			return err
@@ -126,7 +135,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	}
 	res := classifyResult{
 		Model: *dir, Frames: window, Labels: names, Logits: logits, Probs: model.Softmax(logits),
-		InferenceMS: float64(time.Since(start).Microseconds()) / 1000,
+		InferenceMS: float64((preprocessing + time.Since(start)).Microseconds()) / 1000,
 	}
 	best := 0
 	for i, p := range res.Probs {
@@ -162,17 +171,35 @@ func splitLabels(s string) []string {
 	return out
 }
 
-// readFrame decodes a PNG or JPEG file into an RGB frame.
+// Frame files may claim any size in a few bytes of header (a 4.6 MB PNG can claim 40000×40000, 6.4 GB
+// decoded): the size is read first and capped. The caps admit 8K frames (7680×4320, 8192×4320) and
+// panoramas up to 16384 wide.
+const (
+	maxFrameSide   = 16384
+	maxFramePixels = 8192 * 8192 // 64 Mpixel: 256 MiB decoded as RGBA
+)
+
+// readFrame decodes a PNG or JPEG file into an RGB frame, after checking the size its header claims.
 func readFrame(path string) (preprocess.Frame, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path, "frame", safefile.FrameLimit)
 	if err != nil {
 		return preprocess.Frame{}, fmt.Errorf("frame: %w", err)
 	}
 	defer f.Close()
-	img, format, err := image.Decode(f)
+	cfg, format, err := image.DecodeConfig(bufio.NewReader(f))
 	if err != nil {
 		return preprocess.Frame{}, fmt.Errorf("frame %s: cannot decode (want PNG or JPEG): %w", path, err)
 	}
-	_ = format
+	if cfg.Width > maxFrameSide || cfg.Height > maxFrameSide || int64(cfg.Width)*int64(cfg.Height) > maxFramePixels {
+		return preprocess.Frame{}, fmt.Errorf("frame %s: the %s header claims %dx%d pixels, over the limit of %d per side and %d Mpixel",
+			path, format, cfg.Width, cfg.Height, maxFrameSide, maxFramePixels>>20)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return preprocess.Frame{}, fmt.Errorf("frame %s: %w", path, err)
+	}
+	img, _, err := image.Decode(bufio.NewReader(io.LimitReader(f, safefile.FrameLimit)))
+	if err != nil {
+		return preprocess.Frame{}, fmt.Errorf("frame %s: cannot decode (want PNG or JPEG): %w", path, err)
+	}
 	return preprocess.FromImage(img), nil
 }

@@ -6,6 +6,9 @@
 //
 // classify reads FRAME image files (PNG or JPEG) as one window; with more or fewer files than the model's
 // num_frames, it samples them uniformly (the centres of num_frames equal segments).
+//
+// Exit status: 0 success, 1 failure (bad input or a file error), 2 usage (a bad command line), 3 internal
+// error (a recovered panic: a bug).
 package main
 
 import (
@@ -32,19 +35,32 @@ commands:
 cache on first use; HF_ENDPOINT, HF_HUB_CACHE, HF_HOME, HF_TOKEN and HF_HUB_OFFLINE apply).
 
 Run "xclip <command> -h" for a command's flags.
+
+exit status:
+  0  success
+  1  failure: bad input (model folder, frame, video, labels) or a file error; the message names it
+  2  usage: a bad command line (unknown command or flag, missing --model, ...)
+  3  internal error: a bug (a recovered panic); please report it
 `
+
+// Exit statuses, as the usage text documents them.
+const (
+	exitFailure  = 1 // bad input or a file error
+	exitUsage    = 2 // a bad command line
+	exitInternal = 3 // a recovered panic: a bug
+)
 
 // run is main without the process: tests call it.
 func run(args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "xclip: internal error: %v\n", r)
-			code = 3
+			code = exitInternal
 		}
 	}()
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return 2
+		return exitUsage
 	}
 	var err error
 	switch args[0] {
@@ -61,7 +77,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return 0
 	default:
 		fmt.Fprintf(stderr, "xclip: unknown command %q\n\n%s", args[0], usage)
-		return 2
+		return exitUsage
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -69,16 +85,16 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	var ue usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(stderr, "xclip %s: %v\n", args[0], err)
-		return 2
+		return exitUsage
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "xclip %s: %v\n", args[0], err)
-		return 1
+		return exitFailure
 	}
 	return 0
 }
 
-// usageError is a mistake in the command line (exit status 2).
+// usageError is a mistake in the command line (exitUsage).
 type usageError struct{ error }
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {

@@ -10,7 +10,6 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -25,6 +24,7 @@ import (
 	"github.com/go-gst/go-gst/gst/base"
 
 	"github.com/xclipfilter/xclipfilter/engine"
+	"github.com/xclipfilter/xclipfilter/internal/safefile"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/preprocess"
 )
@@ -206,7 +206,7 @@ func labelsOf(s settings) ([]string, error) {
 		return nil, settingsError("both labels and labels-file are set: set one of them")
 	}
 	if s.labelsFile != "" {
-		b, err := os.ReadFile(s.labelsFile)
+		b, err := safefile.ReadFile(s.labelsFile, "labels file", safefile.LabelsLimit)
 		if err != nil {
 			return nil, &startError{domainResource, codeNotFound, fmt.Sprintf("cannot read labels-file: %v", err)}
 		}

@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
+
+	"github.com/xclipfilter/xclipfilter/internal/safefile"
 )
 
 // Config is the part of a Hugging Face preprocessor_config.json (VideoMAEImageProcessor, which X-CLIP uses)
@@ -90,7 +91,7 @@ func (c Config) OutputSize() (h, w int) {
 // legacy files of checkpoints whose image_size is not 224 mean "crop to size", and a 224 crop would not fit
 // their vision tower. For size 224, the only size published, both readings agree.
 func LoadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, "preprocessor_config.json", safefile.ConfigLimit)
 	if err != nil {
 		return Config{}, fmt.Errorf("preprocess: reading config: %w", err)
 	}

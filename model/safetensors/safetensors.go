@@ -13,6 +13,8 @@ import (
 	"unsafe"
 
 	st "github.com/nlpodyssey/safetensors"
+
+	"github.com/xclipfilter/xclipfilter/internal/safefile"
 )
 
 // File is one parsed safetensors buffer: a JSON header naming each tensor's dtype, shape and byte
@@ -37,7 +39,7 @@ const safetensorsHeaderLimit = 64 << 20
 // file pages: touching them again reads them back from the file), so that loading a checkpoint does not
 // keep the whole file resident beside the model built from it.
 func Open(path string) (*File, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path, "safetensors file", 0) // mapped, not read: no cap but the address space
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/xclipfilter/xclipfilter/internal/safefile"
 )
 
 // Load reads tokenizer.json from dir, or vocab.json + merges.txt when tokenizer.json is absent. Errors name
@@ -53,7 +55,7 @@ type hfTokenizerJSON struct {
 // FromJSON reads a Hugging Face tokenizer.json holding a CLIP BPE model. Merges may be "a b" strings
 // (older files) or ["a", "b"] pairs (tokenizers >= 0.20).
 func FromJSON(path string) (*Tokenizer, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, "tokenizer.json", safefile.TokenizerLimit)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
@@ -108,7 +110,7 @@ func FromJSON(path string) (*Tokenizer, error) {
 // FromVocabMerges reads a vocab.json (token -> id) and a merges.txt (one "a b" rule a line, by rank,
 // after an optional "#version" line), the files older checkpoints and the slow tokenizer use.
 func FromVocabMerges(vocabPath, mergesPath string) (*Tokenizer, error) {
-	data, err := os.ReadFile(vocabPath)
+	data, err := safefile.ReadFile(vocabPath, "vocab.json", safefile.VocabLimit)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
@@ -116,7 +118,7 @@ func FromVocabMerges(vocabPath, mergesPath string) (*Tokenizer, error) {
 	if err := json.Unmarshal(data, &vocab); err != nil {
 		return nil, fmt.Errorf("tokenizer: %s: malformed JSON: %w", vocabPath, err)
 	}
-	data, err = os.ReadFile(mergesPath)
+	data, err = safefile.ReadFile(mergesPath, "merges.txt", safefile.VocabLimit)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
@@ -158,7 +160,7 @@ const openAIMerges = 49152 - 256 - 2
 // of the first 48894 merges joined, then "<|startoftext|>" and "<|endoftext|>". The result is the
 // vocab.json + merges.txt that Hugging Face checkpoints ship.
 func FromOpenAIBPE(gzPath string) (*Tokenizer, error) {
-	f, err := os.Open(gzPath)
+	f, err := safefile.Open(gzPath, "BPE merges file", safefile.VocabLimit)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
@@ -168,8 +170,11 @@ func FromOpenAIBPE(gzPath string) (*Tokenizer, error) {
 		return nil, fmt.Errorf("tokenizer: %s: not a gzip file: %w", gzPath, err)
 	}
 	var buf bytes.Buffer
-	if _, err := io.Copy(&buf, zr); err != nil {
+	if _, err := io.Copy(&buf, io.LimitReader(zr, safefile.VocabLimit+1)); err != nil {
 		return nil, fmt.Errorf("tokenizer: %s: decompressing: %w", gzPath, err)
+	}
+	if buf.Len() > safefile.VocabLimit {
+		return nil, fmt.Errorf("tokenizer: %s: decompresses to more than %d bytes", gzPath, safefile.VocabLimit)
 	}
 	// Line 1 is the "#version" header; OpenAI takes lines [1 : openAIMerges+1] and ignores the rest.
 	lines := strings.Split(buf.String(), "\n")
