@@ -252,12 +252,8 @@ func openWeights(dir string) (string, []tensorFile, error) {
 	}
 	index := filepath.Join(dir, "model.safetensors.index.json")
 	if _, err := os.Stat(index); err == nil {
-		files, err := openShards(dir, index)
-		var tf []tensorFile
-		for _, f := range files {
-			tf = append(tf, f)
-		}
-		return index, tf, err
+		files, err := openShards(dir, index, safetensors.Open)
+		return index, files, err
 	}
 	manifest := filepath.Join(dir, "weights_manifest.json")
 	if _, err := os.Stat(manifest); err == nil {
@@ -276,8 +272,17 @@ func openWeights(dir string) (string, []tensorFile, error) {
 		"pytorch_model.bin or pytorch_model.bin.index.json", dir)
 }
 
-func openShards(dir, index string) ([]*safetensors.File, error) {
-	data, err := safefile.ReadFile(index, "model.safetensors.index.json", safefile.IndexLimit)
+// shardFile is one shard of a sharded checkpoint: safetensors or PyTorch.
+type shardFile interface {
+	tensorFile
+	Has(name string) bool
+}
+
+// openShards opens the shards an index file (model.safetensors.index.json or
+// pytorch_model.bin.index.json: {"weight_map": {tensor: file}}) names, with open, and checks that each
+// shard holds the tensors the index puts in it.
+func openShards[F shardFile](dir, index string, open func(path string) (F, error)) ([]tensorFile, error) {
+	data, err := safefile.ReadFile(index, filepath.Base(index), safefile.IndexLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +297,7 @@ func openShards(dir, index string) ([]*safetensors.File, error) {
 	}
 	byFile := map[string][]string{}
 	for tensor, file := range idx.WeightMap {
-		if file == "" || filepath.Base(file) != file || file == ".." {
+		if file == "" || filepath.Base(file) != file || file == ".." || file == "." {
 			return nil, fmt.Errorf("%s: tensor %q maps to %q, which is not a file name in the checkpoint folder", index, tensor, file)
 		}
 		byFile[file] = append(byFile[file], tensor)
@@ -302,25 +307,25 @@ func openShards(dir, index string) ([]*safetensors.File, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var files []*safetensors.File
+	var files []tensorFile
+	fail := func(err error) ([]tensorFile, error) {
+		for _, g := range files {
+			_ = g.Close()
+		}
+		return nil, err
+	}
 	for _, n := range names {
-		f, err := safetensors.Open(filepath.Join(dir, n))
+		f, err := open(filepath.Join(dir, n))
 		if err != nil {
-			for _, g := range files {
-				_ = g.Close()
-			}
 			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("%s names shard %s, which is missing: %w", index, n, err)
+				return fail(fmt.Errorf("%s names shard %s, which is missing: %w", index, n, err))
 			}
-			return nil, err
+			return fail(err)
 		}
 		files = append(files, f)
 		for _, t := range byFile[n] {
 			if !f.Has(t) {
-				for _, g := range files {
-					_ = g.Close()
-				}
-				return nil, fmt.Errorf("%s says tensor %q is in %s, but it is not", index, t, n)
+				return fail(fmt.Errorf("%s says tensor %q is in %s, but it is not", index, t, n))
 			}
 		}
 	}

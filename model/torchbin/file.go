@@ -10,6 +10,8 @@ import (
 	"math"
 	"os"
 	"strings"
+
+	"github.com/xclipfilter/xclipfilter/internal/safefile"
 )
 
 // File is an open pytorch_model.bin: the checked tensor views from its data.pkl, and the file, from which
@@ -31,7 +33,7 @@ type entry struct {
 // Open reads a torch.save zip archive's data.pkl through the restricted unpickler and locates every
 // tensor's storage in the archive; nothing from the file is executed. Close releases the file.
 func Open(path string) (*File, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path, "pytorch_model.bin", 0) // read in place, not whole: no cap but the file's size
 	if err != nil {
 		return nil, err
 	}
