@@ -214,11 +214,22 @@ func (e *Engine) setLabels(req uint64, labels []string) error {
 // (ErrClosed when Close came first); Close waits for it.
 func (e *Engine) SetLabels(labels []string, done func(error)) {
 	labels = append([]string(nil), labels...)
+	e.mu.Lock()
+	closed := e.closed
+	if !closed {
+		e.encoding.Add(1) // before Close can wait for it
+	}
+	e.mu.Unlock()
+	if closed {
+		if done != nil {
+			done(ErrClosed)
+		}
+		return
+	}
 	e.labelMu.Lock()
 	e.labelReq++
 	req := e.labelReq
 	e.labelMu.Unlock()
-	e.encoding.Add(1)
 	go func() {
 		defer e.encoding.Done()
 		err := func() (err error) {
