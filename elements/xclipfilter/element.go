@@ -61,8 +61,10 @@ const (
 )
 
 // Test hooks: inferenceDelay slows every window's inference down, inferencePanic makes it panic,
-// inferenceMangle rewrites its logits (e.g. to NaN). All are zero in production.
+// inferenceMangle rewrites its logits (e.g. to NaN), labelsDelay slows every chunk of label encoding
+// down. All are zero in production.
 var (
+	labelsDelay     atomic.Int64
 	inferenceDelay  atomic.Int64
 	inferencePanic  atomic.Bool
 	inferenceMangle atomic.Pointer[func(logits []float32)]
@@ -258,14 +260,16 @@ func (f *filter) classifier(dir string, device, precision int) (*model.Classifie
 	return c, nil
 }
 
-// prompted applies the prompt template to the labels it encodes, and holds inference back by
-// inferenceDelay.
+// prompted applies the prompt template to the labels it encodes, and applies the test hooks.
 type prompted struct {
 	*model.Classifier
 	template string
 }
 
 func (p prompted) EncodeLabels(labels []string) (*model.Tensor, error) {
+	if d := time.Duration(labelsDelay.Load()); d > 0 {
+		time.Sleep(d)
+	}
 	prompts := make([]string, len(labels))
 	for i, l := range labels {
 		prompts[i] = strings.ReplaceAll(p.template, "{}", l)
@@ -302,9 +306,6 @@ func (f *filter) open(s settings) (*state, error) {
 	}
 	if !strings.Contains(s.template, "{}") {
 		return nil, settingsError("prompt-template %q has no {} for the label", s.template)
-	}
-	if s.invalid != "" {
-		return nil, settingsError("%s", s.invalid)
 	}
 	names, err := labelsOf(s)
 	if err != nil {

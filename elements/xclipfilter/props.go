@@ -8,7 +8,6 @@ import "C"
 
 import (
 	"fmt"
-	"math"
 	"runtime/debug"
 	"strings"
 	"unsafe"
@@ -40,9 +39,6 @@ type settings struct {
 	threshold                           float64
 	device, precision                   int
 	attachMeta, blocking                bool
-	// invalid names a value set in NULL or READY that GObject's range check let through (threshold=nan):
-	// the element refuses to start with it.
-	invalid string
 }
 
 // Defaults of the properties.
@@ -120,7 +116,7 @@ var properties = []property{
 	{id: C.XCLIP_PROP_THRESHOLD, name: "threshold", nick: "Score threshold", kind: propDouble, min: 0, max: 1,
 		def: defaultThreshold, playing: true,
 		blurb: "Lowest softmax score a label needs to be among top-labels (which may then be empty); " +
-			"writable in PLAYING, effective from the next window; nan is refused"},
+			"writable in PLAYING, effective from the next window"},
 	{id: C.XCLIP_PROP_DEVICE, name: "device", nick: "Device", kind: propDevice, def: defaultDevice,
 		blurb: "Where inference runs: auto (the GPU in a CUDA build when there is one, else the CPU), cpu, " +
 			"or cuda (only in a CUDA build, make plugin-cuda; otherwise the element refuses to start)"},
@@ -266,21 +262,8 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 	case C.XCLIP_PROP_TOP_K:
 		s.topK = uint(C.xclip_value_get_uint(value))
 	case C.XCLIP_PROP_THRESHOLD:
-		// GObject's range check lets NaN through (it fails every comparison).
-		v := float64(C.xclip_value_get_double(value))
-		if math.IsNaN(v) {
-			msg := "threshold nan is not a number between 0 and 1"
-			if st == nil {
-				s.invalid = msg // refused at start
-			}
-			f.mu.Unlock()
-			f.log(C.GST_LEVEL_WARNING, msg)
-			if st != nil {
-				f.postMessage(false, domainResource, codeSettings, msg+": keeping the current threshold", "")
-			}
-			return
-		}
-		s.threshold, s.invalid = v, ""
+		// NaN never gets here: GObject's range check refuses it with a warning naming threshold.
+		s.threshold = float64(C.xclip_value_get_double(value))
 	case C.XCLIP_PROP_DEVICE:
 		s.device = int(C.xclip_value_get_enum(value))
 	case C.XCLIP_PROP_PRECISION:
