@@ -10,6 +10,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,7 +74,14 @@ type Engine struct {
 	onResult func(Result)
 	t        int // window length
 
-	labels atomic.Pointer[labelSet]
+	labels    atomic.Pointer[labelSet] // nil until the first label set is encoded
+	labelMu   sync.Mutex               // orders label stores: a set requested later wins
+	labelReq  uint64                   // label sets requested (labelMu)
+	stored    uint64                   // request number of the set in labels (labelMu)
+	ready     chan struct{}            // closed when the first label set is stored, or its encoding failed
+	readyOnce sync.Once
+	stop      chan struct{}  // closed by Close: encodings stop between chunks, waits for labels end
+	encoding  sync.WaitGroup // label encoding goroutines
 
 	mu       sync.Mutex // guards the window state below
 	frames   []Frame    // the last t sampled frames, oldest first
@@ -97,6 +105,26 @@ type labelSet struct {
 	feats *model.Tensor
 }
 
+// ErrClosed is what a label encoding interrupted by Close returns.
+var ErrClosed = errors.New("engine closed")
+
+// labelChunk is how many labels are encoded at once: Close waits for one chunk at most, and the text
+// encoder's activations stay bounded whatever the number of labels.
+const labelChunk = 32
+
+// NonFiniteError is a window whose logits or scores are not all finite numbers (a checkpoint with
+// NaN weights, or a logit_scale whose exponential overflows): such a result means nothing.
+type NonFiniteError struct {
+	What  string  // "logit" or "score"
+	Label string  // the first label concerned
+	Index int     // its position, from 1
+	Value float32 // NaN or ±Inf
+}
+
+func (e *NonFiniteError) Error() string {
+	return fmt.Sprintf("non-finite %s %v for label %d %.80q: the model produced no usable result", e.What, e.Value, e.Index, e.Label)
+}
+
 type job struct {
 	frames []Frame
 	labels *labelSet
@@ -109,48 +137,136 @@ type job struct {
 // labels are an error here. onResult receives every result on the inference goroutine (or on the
 // goroutine calling Drain for the last one).
 func New(c Classifier, cfg Config, labels []string, onResult func(Result)) (*Engine, error) {
+	done := make(chan error, 1)
+	e, err := Start(c, cfg, labels, onResult, func(err error) { done <- err })
+	if err != nil {
+		return nil, err
+	}
+	if err := <-done; err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Start is New without waiting for the labels: they are encoded on a goroutine, and ready (if not
+// nil) receives the outcome there. Until they are ready, a window that completes is skipped and
+// counted, or, when Blocking, waits for them; Drain waits for them too. When their encoding fails,
+// windows are dropped until SetLabels succeeds.
+func Start(c Classifier, cfg Config, labels []string, onResult func(Result), ready func(error)) (*Engine, error) {
 	if cfg.FrameInterval < 1 {
 		return nil, fmt.Errorf("frame interval must be at least 1, got %d", cfg.FrameInterval)
 	}
 	if cfg.WindowStride < 1 {
 		return nil, fmt.Errorf("window stride must be at least 1, got %d", cfg.WindowStride)
 	}
-	e := &Engine{c: c, cfg: cfg, onResult: onResult, t: c.NumFrames(), jobs: make(chan job, 1)}
-	if err := e.setLabelsNow(labels); err != nil {
-		return nil, err
+	if len(labels) == 0 {
+		return nil, errors.New("no labels")
 	}
+	e := &Engine{c: c, cfg: cfg, onResult: onResult, t: c.NumFrames(), jobs: make(chan job, 1),
+		ready: make(chan struct{}), stop: make(chan struct{})}
 	e.done.Add(1)
 	go e.work()
+	e.SetLabels(labels, func(err error) {
+		e.readyOnce.Do(func() { close(e.ready) })
+		if ready != nil {
+			ready(err)
+		}
+	})
 	return e, nil
 }
 
-func (e *Engine) setLabelsNow(labels []string) error {
+// setLabels encodes labels chunk by chunk, stopping early when the engine closes, and stores them
+// unless a set requested later was stored first.
+func (e *Engine) setLabels(req uint64, labels []string) error {
 	if len(labels) == 0 {
 		return errors.New("no labels")
 	}
-	feats, err := e.c.EncodeLabels(labels)
-	if err != nil {
-		return err
+	var feats *model.Tensor
+	for i := 0; i < len(labels); i += labelChunk {
+		select {
+		case <-e.stop:
+			return ErrClosed
+		default:
+		}
+		f, err := e.c.EncodeLabels(labels[i:min(i+labelChunk, len(labels))])
+		if err != nil {
+			return err
+		}
+		if feats == nil {
+			feats = model.NewTensor(len(labels), f.Shape[1])
+			feats.Data = feats.Data[:0]
+		}
+		feats.Data = append(feats.Data, f.Data...)
 	}
-	e.labels.Store(&labelSet{names: append([]string(nil), labels...), feats: feats})
+	e.labelMu.Lock()
+	defer e.labelMu.Unlock()
+	if req > e.stored {
+		e.labels.Store(&labelSet{names: labels, feats: feats})
+		e.stored = req
+	}
 	return nil
 }
 
-// SetLabels encodes new labels on a goroutine of its own and switches to them when done: windows cut
-// after that use them. Label features are cached per text by the classifier, so switching back is
-// cheap. done, if not nil, receives the outcome.
+// SetLabels encodes new labels on a goroutine of its own and switches to them when done (unless a set
+// requested later is in use by then): windows cut after that use them. Label features are cached per
+// text by the classifier, so switching back is cheap. done, if not nil, receives the outcome
+// (ErrClosed when Close came first); Close waits for it.
 func (e *Engine) SetLabels(labels []string, done func(error)) {
 	labels = append([]string(nil), labels...)
+	e.mu.Lock()
+	closed := e.closed
+	if !closed {
+		e.encoding.Add(1) // before Close can wait for it
+	}
+	e.mu.Unlock()
+	if closed {
+		if done != nil {
+			done(ErrClosed)
+		}
+		return
+	}
+	e.labelMu.Lock()
+	e.labelReq++
+	req := e.labelReq
+	e.labelMu.Unlock()
 	go func() {
-		err := e.setLabelsNow(labels)
+		defer e.encoding.Done()
+		err := func() (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("internal error encoding labels: %v", p)
+				}
+			}()
+			return e.setLabels(req, labels)
+		}()
 		if done != nil {
 			done(err)
 		}
 	}()
 }
 
-// Labels returns the labels in use.
-func (e *Engine) Labels() []string { return append([]string(nil), e.labels.Load().names...) }
+// labelsForWindow returns the labels for a window that just completed: at once when they are ready;
+// otherwise nil, or, when wait is set, after waiting for the first set (nil if its encoding failed or
+// the engine closed).
+func (e *Engine) labelsForWindow(wait bool) *labelSet {
+	if l := e.labels.Load(); l != nil || !wait {
+		return l
+	}
+	select {
+	case <-e.ready:
+	case <-e.stop:
+	}
+	return e.labels.Load()
+}
+
+// Labels returns the labels in use (none before the first set is encoded).
+func (e *Engine) Labels() []string {
+	if l := e.labels.Load(); l != nil {
+		return append([]string(nil), l.names...)
+	}
+	return nil
+}
 
 // WantFrame counts one incoming frame and reports whether it is sampled (to be converted and Pushed).
 func (e *Engine) WantFrame() bool {
@@ -183,10 +299,16 @@ func (e *Engine) Push(f Frame) bool {
 	e.started = true
 	e.fresh = 0
 	e.windows++
-	j := job{frames: append([]Frame(nil), e.frames...), labels: e.labels.Load(), window: e.windows, epoch: e.epoch}
+	j := job{frames: append([]Frame(nil), e.frames...), window: e.windows, epoch: e.epoch}
 	sampled := e.sampled
 	e.mu.Unlock()
 
+	if j.labels = e.labelsForWindow(e.cfg.Blocking); j.labels == nil {
+		if !e.cfg.Blocking {
+			e.skipped.Add(1) // the labels are still being encoded
+		}
+		return true
+	}
 	if e.cfg.Blocking {
 		for !e.busy.CompareAndSwap(false, true) {
 			e.waitIdle()
@@ -222,8 +344,9 @@ func (e *Engine) Reset() {
 // delivers that result (Final set) before returning.
 func (e *Engine) Drain() {
 	e.waitIdle()
+	labels := e.labelsForWindow(true)
 	e.mu.Lock()
-	if e.closed || len(e.frames) == 0 || e.sampled == e.covered {
+	if e.closed || labels == nil || len(e.frames) == 0 || e.sampled == e.covered {
 		e.mu.Unlock()
 		return
 	}
@@ -232,13 +355,15 @@ func (e *Engine) Drain() {
 		frames[i] = e.frames[k]
 	}
 	e.windows++
-	j := job{frames: frames, labels: e.labels.Load(), window: e.windows, epoch: e.epoch, final: true}
+	j := job{frames: frames, labels: labels, window: e.windows, epoch: e.epoch, final: true}
 	e.fresh, e.started, e.covered = 0, true, e.sampled
 	e.mu.Unlock()
 	e.deliver(e.run(j), j)
 }
 
-// Close stops the inference goroutine after the window in flight. Results still arriving are dropped.
+// Close stops the inference goroutine after the window in flight and the label encodings after their
+// current chunk, and waits for both: no callback (onResult, SetLabels' done) runs after it returns.
+// Results still arriving are dropped. Close must not be called from those callbacks.
 func (e *Engine) Close() {
 	e.mu.Lock()
 	if e.closed {
@@ -248,8 +373,10 @@ func (e *Engine) Close() {
 	e.closed = true
 	e.epoch++
 	e.mu.Unlock()
+	close(e.stop)
 	close(e.jobs)
 	e.done.Wait()
+	e.encoding.Wait()
 }
 
 // Skipped is the number of windows skipped since New because inference was busy.
@@ -304,6 +431,11 @@ func (e *Engine) run(j job) (r Result) {
 		return r
 	}
 	r.Labels, r.Logits, r.Scores = j.labels.names, logits, model.Softmax(logits)
+	if err := checkFinite(r.Labels, r.Logits, r.Scores); err != nil {
+		r.Labels, r.Logits, r.Scores = nil, nil, nil
+		r.Err = err
+		return r
+	}
 	best := 0
 	for i, s := range r.Scores {
 		if s > r.Scores[best] {
@@ -312,4 +444,22 @@ func (e *Engine) run(j job) (r Result) {
 	}
 	r.TopLabel, r.TopScore = r.Labels[best], r.Scores[best]
 	return r
+}
+
+// checkFinite returns a NonFiniteError for the first logit, then score, that is NaN or infinite.
+func checkFinite(labels []string, logits, scores []float32) error {
+	if len(logits) != len(labels) || len(scores) != len(labels) {
+		return fmt.Errorf("%d logits for %d labels", len(logits), len(labels))
+	}
+	for _, c := range []struct {
+		what string
+		vs   []float32
+	}{{"logit", logits}, {"score", scores}} {
+		for i, v := range c.vs {
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+				return &NonFiniteError{What: c.what, Label: labels[i], Index: i + 1, Value: v}
+			}
+		}
+	}
+	return nil
 }

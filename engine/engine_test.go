@@ -20,6 +20,8 @@ type fakeClassifier struct {
 	gate    chan struct{} // when set, Classify waits for a token
 	failOn  int           // frame number that makes Classify fail (0: never)
 	panicOn int
+	encGate chan struct{}   // when set, each EncodeLabels call waits for a token (or its closing)
+	mangle  func([]float32) // when set, rewrites the logits Classify returns
 	mu      sync.Mutex
 	encoded [][]string
 }
@@ -29,6 +31,9 @@ func (f *fakeClassifier) NumFrames() int { return f.t }
 func (f *fakeClassifier) EncodeLabels(labels []string) (*model.Tensor, error) {
 	if len(labels) == 0 {
 		return nil, errors.New("no labels")
+	}
+	if f.encGate != nil {
+		<-f.encGate
 	}
 	f.mu.Lock()
 	f.encoded = append(f.encoded, labels)
@@ -59,6 +64,9 @@ func (f *fakeClassifier) Classify(pixels []float32, labels *model.Tensor) ([]flo
 	}
 	out := make([]float32, labels.Shape[0])
 	copy(out, pixels)
+	if f.mangle != nil {
+		f.mangle(out)
+	}
 	return out, nil
 }
 

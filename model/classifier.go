@@ -23,7 +23,7 @@ type Classifier struct {
 	Warn func(msg string)
 
 	mu    sync.Mutex
-	cache map[string][]float32 // label text → text features [P]
+	cache *labelCache // label text → text features [P], the maxCachedLabels most recently used
 }
 
 // NewClassifier loads a checkpoint folder with its tokenizer (tokenizer.json, or vocab.json and
@@ -50,7 +50,7 @@ func NewClassifier(dir string, opts Options) (*Classifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Classifier{Model: m, Tokenizer: tok, Processor: proc, cache: map[string][]float32{}}, nil
+	return &Classifier{Model: m, Tokenizer: tok, Processor: proc, cache: newLabelCache(maxCachedLabels)}, nil
 }
 
 func fileExists(p string) bool {
@@ -71,41 +71,47 @@ func (c *Classifier) EncodeLabels(labels []string) (*Tensor, error) {
 			return nil, fmt.Errorf("label %d is empty", i+1)
 		}
 	}
+	p := c.Model.Config.ProjectionDim
+	out := NewTensor(len(labels), p)
+	// Cached labels are copied out at once: the cache is bounded, so an entry may be gone later.
 	c.mu.Lock()
 	var todo []string
-	seen := map[string]bool{}
-	for _, l := range labels {
-		if _, ok := c.cache[l]; !ok && !seen[l] {
-			todo = append(todo, l)
-			seen[l] = true
+	rows := map[string][]int{} // label text → rows of out it fills, for the labels not cached
+	for i, l := range labels {
+		if f, ok := c.cache.get(l); ok {
+			copy(out.Data[i*p:], f)
+			continue
 		}
+		if _, ok := rows[l]; !ok {
+			todo = append(todo, l)
+		}
+		rows[l] = append(rows[l], i)
 	}
 	c.mu.Unlock()
 	if len(todo) > 0 {
 		batch := c.Tokenizer.EncodeBatch(todo, tokenizer.MaxLength, 0)
 		for i, tr := range batch.Truncated {
 			if tr && c.Warn != nil {
-				c.Warn(fmt.Sprintf("label %q is longer than %d tokens and was truncated", todo[i], tokenizer.MaxLength))
+				c.Warn(fmt.Sprintf("label %.200q is longer than %d tokens and was truncated", todo[i], tokenizer.MaxLength))
 			}
 		}
 		feats, err := c.Model.TextFeatures(batch.IDs, batch.Mask)
 		if err != nil {
 			return nil, fmt.Errorf("encoding labels: %w", err)
 		}
-		p := feats.Shape[1]
+		if feats.Shape[1] != p {
+			return nil, fmt.Errorf("encoding labels: text features of %d values, projection_dim is %d", feats.Shape[1], p)
+		}
 		c.mu.Lock()
 		for i, l := range todo {
-			c.cache[l] = feats.Data[i*p : (i+1)*p]
+			f := append([]float32(nil), feats.Data[i*p:(i+1)*p]...) // its own array: the batch's is dropped
+			c.cache.put(l, f)
+			for _, row := range rows[l] {
+				copy(out.Data[row*p:], f)
+			}
 		}
 		c.mu.Unlock()
 	}
-	p := c.Model.Config.ProjectionDim
-	out := NewTensor(len(labels), p)
-	c.mu.Lock()
-	for i, l := range labels {
-		copy(out.Data[i*p:], c.cache[l])
-	}
-	c.mu.Unlock()
 	return out, nil
 }
 

@@ -29,6 +29,24 @@
 // blocking=true to classify every window of a file instead, holding the stream up while inference
 // runs.
 //
+// # Labels
+//
+// The element starts (READY to PAUSED) without waiting for the text encoder: the labels are encoded
+// on a worker, in chunks of 32, and an element message says when they are in use:
+//
+//	xclip-labels, count=(guint64)3, encode-time=(double)12.5
+//
+// Windows that complete before that are skipped and counted in windows-skipped; with blocking=true
+// they wait for the labels instead, so that a file gets the same results however long the encoding
+// takes. At end of stream the last window also waits for them. A labels change in PAUSED or PLAYING
+// keeps the current labels in use until the new ones are encoded (then another xclip-labels message
+// comes). Encoded label texts are cached (the 4096 most recently used), so switching back is cheap.
+//
+// Limits: at most 1000 labels (Kinetics-600 fits), each at most 1024 bytes (X-CLIP reads 77 tokens of
+// a label anyway), no label twice, and a prompt-template of at most 1024 bytes. A label set beyond
+// them is refused: at start with an error naming the count, the label's position and length, or the
+// duplicate; in PAUSED or PLAYING with a warning, the current labels staying in use.
+//
 // Flushing seeks, discontinuities (DISCONT buffers), gaps (GAP events and buffers) and caps changes
 // start a new window. At end of stream the element classifies the window being filled, if any frame
 // arrived since the last classified window (with fewer than num_frames frames, they are sampled
@@ -78,7 +96,8 @@
 //	running-time     guint64   running time of the last frame, ns
 //	stream-time      guint64   stream time of the last frame, ns
 //	inference-time   double    preprocessing and inference, ms
-//	windows-skipped  guint64   windows skipped since start because inference was busy
+//	windows-skipped  guint64   windows skipped since start because inference was busy (or the
+//	                           labels were still being encoded)
 //	final            boolean   the window was finished at end of stream
 //
 // Arrays are GstValueArray (GST_TYPE_ARRAY, printed "< a, b >"). Go programs read them with
@@ -89,17 +108,18 @@
 //
 //	model            string   checkpoint folder, or hub id org/name[@revision] (required; only in
 //	                          NULL/READY; see below)
-//	labels           string   "a;b;c" (writable in PAUSED/PLAYING: encoded off the streaming thread,
-//	                          cached per label text, used from the next window once encoded; the last
-//	                          of quick successive changes wins; a list without a label is refused
-//	                          with a warning; it replaces the labels of labels-file)
+//	labels           string   "a;b;c", at most 1000 labels of at most 1024 bytes, no duplicates
+//	                          (writable in PAUSED/PLAYING: encoded off the streaming thread, cached
+//	                          per label text, used from the next window once encoded; the last of
+//	                          quick successive changes wins; a list without a label, or beyond the
+//	                          limits, is refused with a warning; it replaces the labels of labels-file)
 //	labels-file      string   one label per line (# comments), read at start; set labels or
 //	                          labels-file, not both
 //	prompt-template  string   "{}" (default) or e.g. "a video of {}"
 //	frame-interval   uint     sample every Nth frame, 1-10000, default 4
 //	window-stride    uint     sampled frames between windows, 0-10000, default 0 = num_frames
 //	top-k            uint     1-10000, default 3 (writable in PLAYING)
-//	threshold        double   0-1, default 0 (writable in PLAYING)
+//	threshold        double   0-1, default 0 (writable in PLAYING; GObject refuses nan with a warning)
 //	device           enum     auto (default), cpu, cuda. The default build (make plugin) runs on the
 //	                          CPU: auto means cpu and cuda is refused. A CUDA build (make plugin-cuda,
 //	                          only for machines with an NVIDIA GPU) runs cuda on the GPU (bf16) and
@@ -133,12 +153,28 @@
 //
 // # Errors
 //
-// A missing or invalid model, empty labels, an unreadable labels-file, a prompt-template without {}
+// A missing or invalid model, empty labels, labels beyond the limits, an unreadable labels-file, a
+// prompt-template without {}
 // and a device or precision that cannot be had (device=cuda in the default build, precision=fp16 on
 // the CPU) make the element refuse the READY to PAUSED change with an error message naming the
-// problem (gst-launch-1.0 prints "ERROR: from element .../GstXClipFilter:xclipfilter0: ..."). A failed
-// inference posts a warning and the stream goes on; no panic crosses into GStreamer (each virtual
-// method recovers and posts an error instead).
+// problem (gst-launch-1.0 prints "ERROR: from element .../GstXClipFilter:xclipfilter0: ..."). Labels
+// that cannot be encoded after the start (an internal failure of the text encoder) are an error
+// message too. A failed inference posts a warning and the stream goes on; no panic crosses into
+// GStreamer (each virtual method recovers and posts an error instead).
+//
+// A window whose logits or scores are not all finite (a checkpoint with NaN weights, a logit_scale
+// whose exponential overflows) is a warning, "window N dropped: non-finite logit +Inf for label 1
+// ...", logged at GST_LEVEL_WARNING and posted; that window has no result: no message, event, meta
+// or callback. Top-labels and threshold comparisons are written so that NaN fails them.
+//
+// # Lifetime
+//
+// Inference and label encoding run on goroutines that reach the element only through a weak
+// reference, and stop (with the window in flight) when the element stops. An application that drops
+// a PLAYING pipeline without setting it to NULL gets GStreamer's own "Trying to dispose element"
+// criticals, but nothing from this element: when it is finalized it detaches its goroutines, which
+// post nothing more, and they end after the current window. The result callback runs on the
+// inference goroutine: it must not change the pipeline's state (stopping waits for that goroutine).
 //
 // # In a Go application
 //

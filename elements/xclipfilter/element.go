@@ -62,16 +62,20 @@ const (
 		"a GstVideoRegionOfInterestMeta \"xclip\" over the whole frame on that buffer"
 )
 
-// Test hooks: inferenceDelay slows every window's inference down, inferencePanic makes it panic.
-// Both are zero in production.
+// Test hooks: inferenceDelay slows every window's inference down, inferencePanic makes it panic,
+// inferenceMangle rewrites its logits (e.g. to NaN), labelsDelay slows every chunk of label encoding
+// down. All are zero in production.
 var (
-	inferenceDelay atomic.Int64
-	inferencePanic atomic.Bool
+	labelsDelay     atomic.Int64
+	inferenceDelay  atomic.Int64
+	inferencePanic  atomic.Bool
+	inferenceMangle atomic.Pointer[func(logits []float32)]
 )
 
 // filter is the Go half of one xclipfilter element.
 type filter struct {
-	self unsafe.Pointer // the GstBaseTransform; set in Constructed, valid for the life of this value
+	self unsafe.Pointer // the GstBaseTransform; set in Constructed; for GStreamer threads only
+	weak *C.GWeakRef    // the same, for goroutines (withSelf; see lifetime.go)
 
 	mu       sync.Mutex // guards set, st, skipped, callback
 	set      settings
@@ -148,20 +152,22 @@ func (f *filter) Constructed(obj *glib.Object) {
 		}
 	}()
 	f.self = obj.Unsafe()
+	f.weak = C.xclip_weak_new(f.self)
 	C.xclip_transform_init(f.self)
 }
 
+// log writes to the debug log, naming the element while it is alive. Any goroutine.
 func (f *filter) log(level C.GstDebugLevel, msg string) {
 	cs := C.CString(msg)
-	C.xclip_log(f.self, level, cs)
-	C.free(unsafe.Pointer(cs))
+	defer C.free(unsafe.Pointer(cs))
+	if !f.withSelf(func(self unsafe.Pointer) { C.xclip_log(self, level, cs) }) {
+		C.xclip_log(nil, level, cs)
+	}
 }
 
-// postMessage posts an error (or warning) message whose text names the problem.
+// postMessage posts an error (or warning) message whose text names the problem; nothing once the
+// element is being finalized. Any goroutine.
 func (f *filter) postMessage(isError bool, domain, code int, text, debugInfo string) {
-	if f.self == nil {
-		return
-	}
 	file, function, line := "xclipfilter", "", 0
 	if pc, path, l, ok := runtime.Caller(1); ok {
 		file, line = filepath.Base(path), l
@@ -170,7 +176,9 @@ func (f *filter) postMessage(isError bool, domain, code int, text, debugInfo str
 		}
 	}
 	ct, cd, cf, cfn := C.CString(text), C.CString(debugInfo), C.CString(file), C.CString(function)
-	C.xclip_post_message_full(f.self, boolC(isError), C.int(domain), C.int(code), ct, cd, cf, cfn, C.int(line))
+	f.withSelf(func(self unsafe.Pointer) {
+		C.xclip_post_message_full(self, boolC(isError), C.int(domain), C.int(code), ct, cd, cf, cfn, C.int(line))
+	})
 	C.free(unsafe.Pointer(ct))
 	C.free(unsafe.Pointer(cd))
 	C.free(unsafe.Pointer(cf))
@@ -214,14 +222,17 @@ func labelsOf(s settings) ([]string, error) {
 		if len(names) == 0 {
 			return nil, settingsError("labels-file %s has no labels (one label per line)", s.labelsFile)
 		}
+		if err := model.CheckLabels(names); err != nil {
+			return nil, settingsError("labels-file %s: %v", s.labelsFile, err)
+		}
 		return names, nil
 	}
-	names := splitLabels(s.labels)
-	if len(names) == 0 {
-		if strings.TrimSpace(s.labels) == "" {
-			return nil, settingsError("no labels: set labels (e.g. labels=\"a fall;a fight;nobody\") or labels-file")
-		}
-		return nil, settingsError("labels %q has no label: separate labels with \";\"", s.labels)
+	if strings.TrimSpace(s.labels) == "" {
+		return nil, settingsError("no labels: set labels (e.g. labels=\"a fall;a fight;nobody\") or labels-file")
+	}
+	names, err := parseLabels(s.labels)
+	if err != nil {
+		return nil, settingsError("%v", err)
 	}
 	return names, nil
 }
@@ -251,14 +262,16 @@ func (f *filter) classifier(dir string, device, precision int) (*model.Classifie
 	return c, nil
 }
 
-// prompted applies the prompt template to the labels it encodes, and holds inference back by
-// inferenceDelay.
+// prompted applies the prompt template to the labels it encodes, and applies the test hooks.
 type prompted struct {
 	*model.Classifier
 	template string
 }
 
 func (p prompted) EncodeLabels(labels []string) (*model.Tensor, error) {
+	if d := time.Duration(labelsDelay.Load()); d > 0 {
+		time.Sleep(d)
+	}
 	prompts := make([]string, len(labels))
 	for i, l := range labels {
 		prompts[i] = strings.ReplaceAll(p.template, "{}", l)
@@ -273,7 +286,11 @@ func (p prompted) Classify(pixels []float32, labels *model.Tensor) ([]float32, e
 	if inferencePanic.Load() {
 		panic("injected inference fault")
 	}
-	return p.Classifier.Classify(pixels, labels)
+	logits, err := p.Classifier.Classify(pixels, labels)
+	if m := inferenceMangle.Load(); m != nil && err == nil {
+		(*m)(logits)
+	}
+	return logits, err
 }
 
 // open checks the settings, loads the model and starts an engine.
@@ -285,6 +302,9 @@ func (f *filter) open(s settings) (*state, error) {
 	if strings.TrimSpace(s.model) == "" {
 		return nil, &startError{domainResource, codeNotFound, "no model: set the model property to an X-CLIP " +
 			"checkpoint folder (config.json, model.safetensors, tokenizer files)"}
+	}
+	if len(s.template) > maxTemplateBytes {
+		return nil, settingsError("prompt-template is %d bytes long: at most %d are allowed", len(s.template), maxTemplateBytes)
 	}
 	if !strings.Contains(s.template, "{}") {
 		return nil, settingsError("prompt-template %q has no {} for the label", s.template)
@@ -306,12 +326,37 @@ func (f *filter) open(s settings) (*state, error) {
 		cfg.WindowStride = c.NumFrames()
 	}
 	st := &state{}
-	eng, err := engine.New(prompted{c, s.template}, cfg, names, func(r engine.Result) { f.onResult(st, r) })
+	began := time.Now()
+	eng, err := engine.Start(prompted{c, s.template}, cfg, names, func(r engine.Result) { f.onResult(st, r) },
+		func(err error) { f.labelsEncoded(len(names), time.Since(began), err, true) })
 	if err != nil {
-		return nil, settingsError("cannot use labels %q: %v", strings.Join(names, ";"), err)
+		return nil, settingsError("%v", err)
 	}
 	st.eng = eng
 	return st, nil
+}
+
+// labelsEncoded reports the end of a label encoding (on its goroutine): a "xclip-labels" element
+// message and an INFO log when the labels are in use; an error message when the first labels cannot
+// be encoded (the element has nothing to classify with), a warning when new ones cannot.
+func (f *filter) labelsEncoded(n int, took time.Duration, err error, initial bool) {
+	switch {
+	case errors.Is(err, engine.ErrClosed):
+		return // stopped meanwhile
+	case err != nil && initial:
+		f.postMessage(true, domainResource, codeSettings, fmt.Sprintf("cannot encode the %d labels: %v", n, err), "")
+		return
+	case err != nil:
+		f.postMessage(false, domainResource, codeSettings, fmt.Sprintf("cannot use the new %d labels: %v", n, err), "")
+		return
+	}
+	ms := float64(took.Microseconds()) / 1000
+	f.log(C.GST_LEVEL_INFO, fmt.Sprintf("%d labels ready, encoded in %.1f ms", n, ms))
+	s := C.xclip_structure_new(cLabelsReady)
+	C.xclip_set_uint64(s, cCount, C.guint64(n))
+	C.xclip_set_double(s, cEncodeTime, C.double(ms))
+	f.withSelf(func(self unsafe.Pointer) { C.xclip_post_structure(self, s) })
+	C.xclip_structure_free(s)
 }
 
 // Start runs in the READY to PAUSED change: a failure refuses the state change with an error message
@@ -340,7 +385,7 @@ func (f *filter) Start(_ *base.GstBaseTransform) (ok bool) {
 	f.st = st
 	f.skipped = 0
 	f.mu.Unlock()
-	f.log(C.GST_LEVEL_INFO, fmt.Sprintf("started: model %s, labels %q", s.model, st.eng.Labels()))
+	f.log(C.GST_LEVEL_INFO, fmt.Sprintf("started: model %s; encoding the labels", s.model))
 	return true
 }
 
@@ -359,22 +404,17 @@ func (f *filter) Stop(_ *base.GstBaseTransform) (ok bool) {
 	if st == nil {
 		return true
 	}
-	st.labelWG.Wait()
-	st.eng.Close()
+	st.shutdown()
 	f.mu.Lock()
 	f.skipped = st.eng.Skipped()
 	f.mu.Unlock()
-	C.xclip_video_info_free(st.info)
-	st.info = nil
-	st.pmu.Lock()
-	st.pending = nil
-	st.pmu.Unlock()
 	return true
 }
 
-// relabel switches to new labels in PAUSED or PLAYING. Label sets are encoded one at a time on a
-// goroutine, the latest set winning, so that quick successive changes end with the last one. Called
-// with f.mu held (stop waits for labelWG).
+// relabel switches to new labels (already checked by parseLabels) in PAUSED or PLAYING. Label sets
+// are encoded one at a time on a goroutine, the latest set winning, so that quick successive changes
+// end with the last one; the current labels stay in use until the new ones are encoded. Called with
+// f.mu held (stop waits for labelWG).
 func (st *state) relabel(f *filter, text string) {
 	st.relabelMu.Lock()
 	defer st.relabelMu.Unlock()
@@ -403,11 +443,15 @@ func (st *state) relabel(f *filter, text string) {
 			st.relabelMu.Unlock()
 			names := splitLabels(text)
 			done := make(chan error, 1)
+			began := time.Now()
 			st.eng.SetLabels(names, func(err error) { done <- err })
-			if err := <-done; err != nil {
-				f.postMessage(false, domainResource, codeSettings, fmt.Sprintf("cannot use labels %q: %v", text, err), "")
-			} else {
-				f.log(C.GST_LEVEL_INFO, fmt.Sprintf("labels now %q", names))
+			err := <-done
+			f.labelsEncoded(len(names), time.Since(began), err, false)
+			if errors.Is(err, engine.ErrClosed) {
+				st.relabelMu.Lock()
+				st.nextLabels, st.relabeling = "", false
+				st.relabelMu.Unlock()
+				return
 			}
 		}
 	}()
@@ -422,7 +466,14 @@ func (f *filter) onResult(st *state, r engine.Result) {
 		}
 	}()
 	if r.Err != nil {
-		f.postMessage(false, domainStream, codeFailed, fmt.Sprintf("inference failed on window %d: %v", r.Window, r.Err), "")
+		// No result at all for this window: not on the bus, downstream, in a meta or to the callback.
+		var nf *engine.NonFiniteError
+		msg := fmt.Sprintf("inference failed on window %d: %v", r.Window, r.Err)
+		if errors.As(r.Err, &nf) {
+			msg = fmt.Sprintf("window %d dropped: %v", r.Window, r.Err)
+		}
+		f.log(C.GST_LEVEL_WARNING, msg)
+		f.postMessage(false, domainStream, codeFailed, msg, "")
 		return
 	}
 	f.mu.Lock()
@@ -430,8 +481,11 @@ func (f *filter) onResult(st *state, r engine.Result) {
 	f.mu.Unlock()
 	res := newResult(r, topK, threshold)
 	s := res.structure()
-	C.xclip_post_structure(f.self, s)
+	posted := f.withSelf(func(self unsafe.Pointer) { C.xclip_post_structure(self, s) })
 	C.xclip_structure_free(s)
+	if !posted {
+		return // the element is being finalized
+	}
 	st.pmu.Lock()
 	if len(st.pending) >= maxPending {
 		st.pending = st.pending[1:]

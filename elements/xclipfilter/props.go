@@ -13,6 +13,8 @@ import (
 	"unsafe"
 
 	"github.com/go-gst/go-glib/glib"
+
+	"github.com/xclipfilter/xclipfilter/model"
 )
 
 // Device values of the device property.
@@ -92,15 +94,17 @@ var properties = []property{
 			"Hugging Face cache in the READY to PAUSED change when not cached yet (progress as \"xclip-download\" " +
 			"element messages; HF_ENDPOINT, HF_HUB_CACHE, HF_HOME, HF_TOKEN and HF_HUB_OFFLINE apply). Required"},
 	{id: C.XCLIP_PROP_LABELS, name: "labels", nick: "Labels", kind: propString, def: "", playing: true,
-		blurb: "Labels separated by \";\", e.g. \"a fall;a fight;nobody\". Writable in PLAYING: new labels are " +
-			"encoded off the streaming thread (cached per label text) and take effect at the next window. " +
+		blurb: "Labels separated by \";\", e.g. \"a fall;a fight;nobody\": at most 1000, each at most 1024 bytes, " +
+			"no duplicates. Encoded on a worker after the element starts (windows completed before are skipped " +
+			"and counted, or wait with blocking=true; an \"xclip-labels\" element message says when they are in " +
+			"use). Writable in PLAYING: the current labels stay in use until the new ones are encoded. " +
 			"Set labels or labels-file"},
 	{id: C.XCLIP_PROP_LABELS_FILE, name: "labels-file", nick: "Labels file", kind: propString, def: "",
 		blurb: "File with one label per line (blank lines and lines starting with # are skipped), read when the " +
-			"element starts; an alternative to labels"},
+			"element starts; an alternative to labels, with the same limits"},
 	{id: C.XCLIP_PROP_PROMPT_TEMPLATE, name: "prompt-template", nick: "Prompt template", kind: propString,
 		def:   defaultTemplate,
-		blurb: "Text encoded for each label, {} standing for the label, e.g. \"a video of {}\""},
+		blurb: "Text encoded for each label, {} standing for the label, e.g. \"a video of {}\" (at most 1024 bytes)"},
 	{id: C.XCLIP_PROP_FRAME_INTERVAL, name: "frame-interval", nick: "Frame interval", kind: propUint, min: 1,
 		max: 10000, def: uint(defaultFrameInterval),
 		blurb: "Sample every Nth frame into the window (1: every frame; at 30 fps and 8 frames a window, 4 makes " +
@@ -130,7 +134,8 @@ var properties = []property{
 			"but the stream is held up (offline processing of files). Leave off for live sources"},
 	{id: C.XCLIP_PROP_WINDOWS_SKIPPED, name: "windows-skipped", nick: "Windows skipped", kind: propUint64,
 		min: 0, max: float64(^uint64(0)), def: uint64(0), readOnly: true,
-		blurb: "Windows skipped since the element started because inference was busy"},
+		blurb: "Windows skipped since the element started because inference was busy or the labels were " +
+			"still being encoded"},
 	{id: C.XCLIP_PROP_PRECISION, name: "precision", nick: "Precision", kind: propPrecision, def: defaultPrecision,
 		blurb: "Number format of the model's weights: auto (fp32 on the CPU, bf16 on a GPU), fp32 (the reference " +
 			"numbers), bf16 (half the memory; the CPU's bf16 dot-product instruction where it has one; same top " +
@@ -237,11 +242,12 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 	case C.XCLIP_PROP_LABELS:
 		if st != nil {
 			// Running: the new labels replace the current ones (those of labels-file too), from the
-			// next window once encoded; a list without a label is refused.
-			if len(splitLabels(str)) == 0 {
+			// next window once encoded; a list that parseLabels refuses is refused with a warning.
+			if _, err := parseLabels(str); err != nil {
 				f.mu.Unlock()
-				f.postMessage(false, domainResource, codeSettings, fmt.Sprintf("labels %q has no label: keeping %q", str,
-					strings.Join(st.eng.Labels(), ";")), "")
+				msg := fmt.Sprintf("%v: keeping the current labels", err)
+				f.log(C.GST_LEVEL_WARNING, msg)
+				f.postMessage(false, domainResource, codeSettings, msg, "")
 				return
 			}
 			s.labelsFile = ""
@@ -259,6 +265,7 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 	case C.XCLIP_PROP_TOP_K:
 		s.topK = uint(C.xclip_value_get_uint(value))
 	case C.XCLIP_PROP_THRESHOLD:
+		// NaN never gets here: GObject's range check refuses it with a warning naming threshold.
 		s.threshold = float64(C.xclip_value_get_double(value))
 	case C.XCLIP_PROP_DEVICE:
 		s.device = int(C.xclip_value_get_enum(value))
@@ -324,6 +331,22 @@ func goXclipGetProperty(obj *C.GObject, id C.guint, value *C.GValue) {
 		}
 		C.xclip_value_set_uint64(value, C.guint64(skipped))
 	}
+}
+
+// maxTemplateBytes bounds prompt-template, as model.MaxLabelBytes bounds a label.
+const maxTemplateBytes = 1024
+
+// parseLabels reads the labels property: split on ";" and checked by model.CheckLabels (count, length,
+// duplicates). Errors quote at most the start of the text.
+func parseLabels(text string) ([]string, error) {
+	names := splitLabels(text)
+	if len(names) == 0 {
+		return nil, fmt.Errorf("labels %.80q has no label: separate labels with \";\"", text)
+	}
+	if err := model.CheckLabels(names); err != nil {
+		return nil, fmt.Errorf("labels: %w", err)
+	}
+	return names, nil
 }
 
 // splitLabels splits "a;b;c", trimming blanks and dropping empty entries.

@@ -74,10 +74,12 @@ func newResult(r engine.Result, topK int, threshold float64) Result {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return res.Scores[order[a]] > res.Scores[order[b]] })
+	// The engine drops non-finite results; still, every comparison here is written so that NaN fails
+	// it: a NaN score sorts last and never reaches top-labels, a NaN threshold admits nothing.
+	sort.SliceStable(order, func(a, b int) bool { return before(res.Scores[order[a]], res.Scores[order[b]]) })
 	res.TopLabels, res.TopScores = []string{}, []float64{}
 	for _, i := range order {
-		if len(res.TopLabels) >= topK || res.Scores[i] < threshold {
+		if len(res.TopLabels) >= topK || !(res.Scores[i] >= threshold) {
 			break
 		}
 		res.TopLabels = append(res.TopLabels, res.Labels[i])
@@ -85,6 +87,13 @@ func newResult(r engine.Result, topK int, threshold float64) Result {
 	}
 	return res
 }
+
+// before orders scores best first, NaN last.
+func before(a, b float64) bool { return a > b || (math.IsNaN(b) && !math.IsNaN(a)) }
+
+// LabelsReadyName names the element message posted when a label set is encoded and in use, with
+// fields count (guint64) and encode-time (double, ms).
+const LabelsReadyName = "xclip-labels"
 
 // Field names, allocated once.
 var (
@@ -104,6 +113,9 @@ var (
 	cInferenceTime  = C.CString("inference-time")
 	cWindowsSkipped = C.CString("windows-skipped")
 	cFinal          = C.CString("final")
+	cLabelsReady    = C.CString(LabelsReadyName)
+	cCount          = C.CString("count")
+	cEncodeTime     = C.CString("encode-time")
 )
 
 func setString(s *C.GstStructure, field *C.char, v string) {

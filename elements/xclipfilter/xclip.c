@@ -72,12 +72,53 @@ xclip_get_property (GObject * obj, guint id, GValue * value, GParamSpec * pspec)
   goXclipGetProperty (obj, id, value);
 }
 
+/* The finalize that go-glib installed (it releases the Go half): ours runs first. */
+static void (*xclip_go_finalize) (GObject * obj);
+
+static void
+xclip_finalize (GObject * obj)
+{
+  goXclipFinalize (obj);
+  xclip_go_finalize (obj);
+}
+
 void
 xclip_class_set_property_funcs (void *klass)
 {
   GObjectClass *oc = G_OBJECT_CLASS (klass);
   oc->set_property = xclip_set_property;
   oc->get_property = xclip_get_property;
+  xclip_go_finalize = oc->finalize;
+  oc->finalize = xclip_finalize;
+}
+
+/* ---- weak reference to the element, for the goroutines ---- */
+
+GWeakRef *
+xclip_weak_new (void *obj)
+{
+  GWeakRef *w = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (w, obj);
+  return w;
+}
+
+void *
+xclip_weak_get (GWeakRef * w)
+{
+  return g_weak_ref_get (w);
+}
+
+void
+xclip_weak_free (GWeakRef * w)
+{
+  g_weak_ref_clear (w);
+  g_free (w);
+}
+
+void
+xclip_object_unref (void *obj)
+{
+  g_object_unref (obj);
 }
 
 void

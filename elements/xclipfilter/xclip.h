@@ -64,6 +64,13 @@ void xclip_value_set_bool (GValue * v, gboolean b);
 gint xclip_value_get_enum (const GValue * v);
 void xclip_value_set_enum (GValue * v, gint e);
 
+/* A weak reference to the element: goroutines take a strong one from it for each use, or NULL once
+ * the element is being finalized (g_weak_ref_get is safe against a concurrent last unref). */
+GWeakRef *xclip_weak_new (void *obj);
+void *xclip_weak_get (GWeakRef * w);
+void xclip_weak_free (GWeakRef * w);
+void xclip_object_unref (void *obj);
+
 /* Element state and messages. */
 GstState xclip_element_state (void *element);
 void xclip_post_message_full (void *element, gboolean is_error, int domain, int code, const char *text,

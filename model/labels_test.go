@@ -1,0 +1,90 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/xclipfilter/xclipfilter/internal/golden"
+)
+
+func TestCheckLabels(t *testing.T) {
+	many := make([]string, MaxLabels+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("label %d", i)
+	}
+	for _, c := range []struct {
+		labels []string
+		want   string
+	}{
+		{nil, "no labels"},
+		{many, "1001 labels: at most 1000"},
+		{[]string{"a", strings.Repeat("x", MaxLabelBytes+1)}, "label 2 is 1025 bytes long"},
+		{[]string{"a dog", "a cat", "a dog"}, `label 3 "a dog" repeats label 1`},
+	} {
+		err := CheckLabels(c.labels)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("CheckLabels(%d labels) = %v, want %q", len(c.labels), err, c.want)
+		}
+	}
+	if err := CheckLabels(many[:MaxLabels]); err != nil {
+		t.Errorf("%d labels: %v", MaxLabels, err)
+	}
+	if err := CheckLabels([]string{strings.Repeat("x", MaxLabelBytes)}); err != nil {
+		t.Errorf("a label of %d bytes: %v", MaxLabelBytes, err)
+	}
+}
+
+func TestLabelCacheLRU(t *testing.T) {
+	c := newLabelCache(2)
+	c.put("a", []float32{1})
+	c.put("b", []float32{2})
+	c.get("a") // b is now the least recently used
+	c.put("c", []float32{3})
+	if _, ok := c.get("b"); ok || c.len() != 2 {
+		t.Errorf("b still cached (%d entries)", c.len())
+	}
+	for _, k := range []string{"a", "c"} {
+		if _, ok := c.get(k); !ok {
+			t.Errorf("%s evicted", k)
+		}
+	}
+}
+
+// TestEncodeLabelsBoundedCache: with a cache smaller than the label set, every label's features are
+// still those of a fresh encoding, and the cache never grows past its bound.
+func TestEncodeLabelsBoundedCache(t *testing.T) {
+	dir := golden.Dir(t, "xclip-tiny-a")
+	c, err := NewClassifier(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := []string{"a dog", "a cat", "a red ball", "people dancing", "a car"}
+	want, err := c.EncodeLabels(labels) // cache of maxCachedLabels: all five
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.cache = newLabelCache(2)
+	for round := range 3 {
+		got, err := c.EncodeLabels(append(labels, "a dog"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := c.Model.Config.ProjectionDim
+		for i := range labels {
+			for j := range p {
+				// A batch of other labels may round differently (GEMM tiles follow the row count).
+				if math.Abs(float64(got.Data[i*p+j]-want.Data[i*p+j])) > 1e-5 {
+					t.Fatalf("round %d, label %q differs from a fresh encoding", round, labels[i])
+				}
+			}
+		}
+		if got.Data[5*p] != got.Data[0] {
+			t.Errorf("round %d: a repeated label differs", round)
+		}
+		if c.cache.len() > 2 {
+			t.Errorf("cache holds %d entries, bound 2", c.cache.len())
+		}
+	}
+}
