@@ -82,6 +82,7 @@ func TestCloseInterruptsLabels(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	closed := make(chan struct{})
 	go func() { e.Close(); close(closed) }()
+	<-e.stop           // Close has asked the encoding to stop (on a loaded machine the goroutine may start late)
 	gate <- struct{}{} // the chunk in progress ends
 	select {
 	case <-closed:
