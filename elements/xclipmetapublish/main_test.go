@@ -274,7 +274,9 @@ func checkDoc(t testing.TB, d doc, r xclipfilter.Result, source string, since, u
 		}
 		return true
 	}
-	eqs := func(a, b []string) bool { return strings.Join(a, "\x00") == strings.Join(b, "\x00") && len(a) == len(b) }
+	eqs := func(a, b []string) bool {
+		return strings.Join(a, "\x00") == strings.Join(b, "\x00") && len(a) == len(b)
+	}
 	tm := func(p *uint64, want uint64) bool {
 		if want == clockTimeNone {
 			return p == nil
