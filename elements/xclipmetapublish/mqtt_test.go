@@ -168,6 +168,21 @@ func TestMQTTUnreachableAtStart(t *testing.T) {
 		}
 	}
 
+	// max-connect-attempts=0 with no broker ever: the start succeeds, results are dropped, and the
+	// stop does not wait for a connection.
+	r0 := play(t, fmt.Sprintf(`videotestsrc is-live=true num-buffers=30 ! xclipmetapublish name=pub method=mqtt `+
+		`address=%s max-connect-attempts=0 ! fakesink`, addr), runOpts{timeout: time.Minute, keep: true})
+	if len(r0.errors) > 0 || !r0.eos {
+		t.Fatalf("max-connect-attempts=0 without a broker (eos %v): %v", r0.eos, r0.errors)
+	}
+	stopStart := time.Now()
+	if err := r0.pipeline.SetState(gst.StateNull); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(stopStart); took > 5*time.Second {
+		t.Errorf("stopping while connecting in the background took %v", took)
+	}
+
 	dir := tinyA(t)
 	var b *broker
 	var sub *subscriber
