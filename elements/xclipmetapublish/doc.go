@@ -68,8 +68,9 @@
 // doubling up to max-reconnect-interval (default 30 s), while the pipeline keeps running. A result that
 // arrives while the broker is unreachable is dropped and counted (dropped), not stored: nothing is
 // queued without bound, and publishing resumes with the next result once reconnected. A message counts
-// as published when the broker acknowledges it; at most 64 messages wait for their acknowledgement, and
-// one unacknowledged after 10 s (lost with its connection) counts as dropped.
+// as published when the broker acknowledges it; at most 64 messages wait for their acknowledgement
+// (bounding paho's in-memory store), those in flight when the connection drops are sent again once it
+// is back, and one still unacknowledged after 10 s counts as dropped.
 //
 // At stop (the pipeline going to READY or NULL) the queued documents are published and the
 // acknowledgements awaited for up to 10 s; then the file is closed or the client disconnects.
