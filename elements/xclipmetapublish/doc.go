@@ -32,7 +32,9 @@
 //
 // One JSON object per structure, in this order: "source" (see the source property), "type" (the
 // structure name), "timestamp" (wall-clock UTC time of publication, RFC 3339 with milliseconds), then
-// every field of the structure under its own name. For an xclip result:
+// every field of the structure under its own name (a field named type or timestamp is published as
+// STRUCTURE.type or STRUCTURE.timestamp, e.g. "xclip-event.type"; a source field becomes the
+// document's source, see the source property). For an xclip result:
 //
 //	{"source":"door","type":"xclip","timestamp":"2026-12-02T09:15:02.125Z","window":12,
 //	 "labels":["a fall","a fight","nobody"],"logits":[21.5,19.2,24.9],"scores":[0.032,0.003,0.965],

@@ -94,6 +94,10 @@ func (d *document) marshal(now time.Time) ([]byte, error) {
 	return o.MarshalJSON()
 }
 
+// headerFields are the document's own members besides source: a structure field of that name is
+// published as "STRUCTURE.NAME" (e.g. "xclip-event.type").
+var headerFields = map[string]bool{"type": true, "timestamp": true}
+
 // sourceField is the field that names the stream a structure is about; it becomes the document's
 // source when the element's source property is empty.
 const sourceField = "source"
@@ -124,6 +128,9 @@ func documentOf(s *C.GstStructure, source, fallback string) (d document, ok bool
 		}
 		if u, isUint := v.(uint64); isUint && u == clockTimeNone && clockTimeFields[name] {
 			v = nil
+		}
+		if headerFields[name] {
+			name = d.kind + "." + name // the header keeps its key: JSON objects must not repeat one
 		}
 		d.fields = append(d.fields, member{name, v})
 	}

@@ -46,7 +46,7 @@ func TestEvents(t *testing.T) {
 		gst.NewStructureFromString(`other, x=(int)1`),
 		nan,
 		gst.NewStructureFromString(`xclip-test, rate=(fraction)30/1, ints=(int)<1,2,3>, set=(string){a,b}, on=(boolean)true, ` +
-			`neg=(int)-5, f=(float)0.5, big=(guint64)18446744073709551615`),
+			`neg=(int)-5, f=(float)0.5, big=(guint64)18446744073709551615, type=(string)t, timestamp=(int)7`),
 	} {
 		if s == nil {
 			t.Fatal("structure does not parse")
@@ -97,7 +97,8 @@ func TestEvents(t *testing.T) {
 		"end": nil, "peak-score": json.Number("0.875"), "windows": json.Number("3")}
 	test := map[string]any{"type": "xclip-test", "rate": "30/1", "on": true, "neg": json.Number("-5"), "f": json.Number("0.5"),
 		"ints": []any{json.Number("1"), json.Number("2"), json.Number("3")}, "set": []any{"a", "b"},
-		"big": json.Number("18446744073709551615")} // only the known time fields become null
+		"big":             json.Number("18446744073709551615"),           // only the known time fields become null
+		"xclip-test.type": "t", "xclip-test.timestamp": json.Number("7")} // the header keeps type and timestamp
 	with := func(m map[string]any, source string) map[string]any {
 		c := map[string]any{"source": source}
 		for k, v := range m {
