@@ -1,9 +1,12 @@
-// Command plugin builds libgstxclip.so, the GStreamer plugin holding the xclipfilter element:
+// Command plugin builds libgstxclip.so, the GStreamer plugin holding the xclipfilter and
+// xclipmetapublish elements:
 //
 //	go build -buildmode=c-shared -o bin/libgstxclip.so ./plugin    (or: make plugin)
 //	GST_PLUGIN_PATH=$PWD/bin gst-inspect-1.0 xclipfilter
+//	GST_PLUGIN_PATH=$PWD/bin gst-inspect-1.0 xclipmetapublish
 //
-// It only registers the element; the element lives in elements/xclipfilter.
+// It only registers the elements; they live in elements/xclipfilter and elements/xclipmetapublish.
+// One .so holds every Go element: each c-shared object carries its own Go runtime.
 package main
 
 import "C"
@@ -11,11 +14,24 @@ import "C"
 import (
 	"unsafe"
 
+	"github.com/go-gst/go-gst/gst"
+
 	"github.com/xclipfilter/xclipfilter/elements/xclipfilter"
+	"github.com/xclipfilter/xclipfilter/elements/xclipmetapublish"
 )
 
 // pluginMeta is exported once: GStreamer calls gst_plugin_xclip_get_desc when it loads the file.
-var pluginMeta = xclipfilter.Plugin()
+var pluginMeta = plugin()
+
+// plugin is xclipfilter's plugin description, registering both elements.
+func plugin() *gst.PluginMetadata {
+	m := xclipfilter.Plugin()
+	m.Description = "Zero-shot video classification with X-CLIP, and publishing its results to MQTT or files"
+	m.Init = func(p *gst.Plugin) bool {
+		return xclipfilter.Register(p) && xclipmetapublish.Register(p)
+	}
+	return m
+}
 
 // gst_plugin_xclip_get_desc is the symbol GStreamer looks up in libgstxclip.so (gst_plugin_NAME_get_desc,
 // NAME being the file name without "libgst").

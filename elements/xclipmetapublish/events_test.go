@@ -1,0 +1,134 @@
+package xclipmetapublish
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-gst/go-gst/gst"
+)
+
+// TestEvents: any "xclip*" custom downstream structure is published generically (xclip-event with its
+// own source, clock-time NONE as null, fractions, arrays, lists), other structures are not, the
+// source property overrides the structure's, and a NaN drops the document with a warning.
+func TestEvents(t *testing.T) {
+	tmp := t.TempDir()
+	own, fixed := filepath.Join(tmp, "own.jsonl"), filepath.Join(tmp, "fixed.jsonl")
+	p, err := gst.NewPipelineFromString(fmt.Sprintf(`videotestsrc is-live=true ! xclipmetapublish name=a file-path=%s ! `+
+		`xclipmetapublish name=b file-path=%s source=fixed ! fakesink`, own, fixed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.SetState(gst.StateNull)
+	if err := p.SetState(gst.StatePlaying); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := p.GetElementByName("a")
+	pad := a.GetStaticPad("sink")
+	nan := gst.NewStructure("xclip")
+	if err := nan.SetValue("window", uint64(9)); err != nil {
+		t.Fatal(err)
+	}
+	if err := nan.SetValue("top-score", math.NaN()); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*gst.Structure{
+		gst.NewStructureFromString(`xclip-event, label=(string)"a fall", state=(string)started, start=(guint64)1000000000, ` +
+			`end=(guint64)18446744073709551615, peak-score=(double)0.875, windows=(guint64)3, source=(string)cam7`),
+		gst.NewStructureFromString(`other, x=(int)1`),
+		nan,
+		gst.NewStructureFromString(`xclip-test, rate=(fraction)30/1, ints=(int)<1,2,3>, set=(string){a,b}, on=(boolean)true, ` +
+			`neg=(int)-5, f=(float)0.5, big=(guint64)18446744073709551615, type=(string)t, timestamp=(int)7`),
+	} {
+		if s == nil {
+			t.Fatal("structure does not parse")
+		}
+		if !pad.SendEvent(gst.NewCustomEvent(gst.EventTypeCustomDownstream, s)) {
+			t.Fatal("event refused")
+		}
+	}
+	p.SendEvent(gst.NewEOSEvent())
+	bus := p.GetPipelineBus()
+	var warnings []string
+	for done := false; !done; {
+		msg := bus.TimedPopFiltered(gst.ClockTime(time.Minute), gst.MessageEOS|gst.MessageError|gst.MessageWarning)
+		switch {
+		case msg == nil:
+			t.Fatal("no EOS")
+		case msg.Type() == gst.MessageError:
+			t.Fatal(msg.ParseError())
+		case msg.Type() == gst.MessageWarning:
+			warnings = append(warnings, msg.ParseWarning().Error())
+		default:
+			done = true
+		}
+	}
+	if err := p.SetState(gst.StateNull); err != nil {
+		t.Fatal(err)
+	}
+	read := func(path string) []map[string]any {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []map[string]any
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			d := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+			d.UseNumber()
+			var m map[string]any
+			if err := d.Decode(&m); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			delete(m, "timestamp")
+			out = append(out, m)
+		}
+		return out
+	}
+	event := map[string]any{"type": "xclip-event", "label": "a fall", "state": "started", "start": json.Number("1000000000"),
+		"end": nil, "peak-score": json.Number("0.875"), "windows": json.Number("3")}
+	test := map[string]any{"type": "xclip-test", "rate": "30/1", "on": true, "neg": json.Number("-5"), "f": json.Number("0.5"),
+		"ints": []any{json.Number("1"), json.Number("2"), json.Number("3")}, "set": []any{"a", "b"},
+		"big":             json.Number("18446744073709551615"),           // only the known time fields become null
+		"xclip-test.type": "t", "xclip-test.timestamp": json.Number("7")} // the header keeps type and timestamp
+	with := func(m map[string]any, source string) map[string]any {
+		c := map[string]any{"source": source}
+		for k, v := range m {
+			c[k] = v
+		}
+		return c
+	}
+	for _, c := range []struct {
+		path string
+		want []map[string]any
+	}{
+		{own, []map[string]any{with(event, "cam7"), with(test, "a")}},
+		{fixed, []map[string]any{with(event, "fixed"), with(test, "fixed")}},
+	} {
+		if got := read(c.path); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s:\n got %v\nwant %v", c.path, got, c.want)
+		}
+	}
+	for _, name := range []string{"a", "b"} {
+		if pub, drop := counter(t, p, name, "published"), counter(t, p, name, "dropped"); pub != 2 || drop != 1 {
+			t.Errorf("%s: published %d, dropped %d; want 2, 1", name, pub, drop)
+		}
+	}
+	nanWarnings := 0
+	for _, w := range warnings {
+		if strings.Contains(w, `dropped a "xclip" document that is not valid JSON`) && strings.Contains(w, "NaN") {
+			nanWarnings++
+		}
+	}
+	if nanWarnings != 2 {
+		t.Errorf("warnings %q: want one about the NaN from each element", warnings)
+	}
+}

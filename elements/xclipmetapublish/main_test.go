@@ -1,0 +1,395 @@
+package xclipmetapublish
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/go-gst/go-gst/gst"
+
+	"github.com/xclipfilter/xclipfilter/elements/xclipfilter"
+	"github.com/xclipfilter/xclipfilter/internal/golden"
+)
+
+// testTmp holds what the tests build once: the plugin, registries.
+var testTmp string
+
+func TestMain(m *testing.M) {
+	tmp, err := os.MkdirTemp("", "xclipmetapublish-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	testTmp = tmp
+	// This process registers the elements statically: it must not also find libgstxclip.so.
+	os.Unsetenv("GST_PLUGIN_PATH")
+	os.Setenv("GST_REGISTRY", filepath.Join(tmp, "registry-test.bin"))
+	gst.Init(nil)
+	if err := xclipfilter.RegisterStatic(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := RegisterStatic(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if os.Getenv(stdoutHelperEnv) != "" {
+		os.Exit(stdoutHelper())
+	}
+	code := m.Run()
+	os.RemoveAll(tmp)
+	os.Exit(code)
+}
+
+func tinyA(t testing.TB) string { return golden.Dir(t, "xclip-tiny-a") }
+
+// freePort returns a TCP port nothing listens on (at the moment of the call).
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// broker is a mosquitto process on 127.0.0.1, started and killed by the test.
+type broker struct {
+	t    testing.TB
+	port int
+	conf string
+	log  string
+	cmd  *exec.Cmd
+}
+
+func (b *broker) addr() string { return fmt.Sprintf("127.0.0.1:%d", b.port) }
+
+// newBroker writes a configuration for a free port and starts mosquitto; the test's cleanup kills it.
+func newBroker(t testing.TB) *broker {
+	t.Helper()
+	return newBrokerOn(t, freePort(t))
+}
+
+// newBrokerOn starts mosquitto on port.
+func newBrokerOn(t testing.TB, port int) *broker {
+	t.Helper()
+	bin, err := exec.LookPath("mosquitto")
+	if err != nil {
+		if bin, err = exec.LookPath("/usr/sbin/mosquitto"); err != nil {
+			t.Fatal("mosquitto is not installed (apt-get install mosquitto mosquitto-clients)")
+		}
+	}
+	dir := t.TempDir()
+	b := &broker{t: t, port: port, conf: filepath.Join(dir, "mosquitto.conf"), log: filepath.Join(dir, "mosquitto.log")}
+	conf := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n", b.port)
+	if err := os.WriteFile(b.conf, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.start(bin)
+	t.Cleanup(b.stop)
+	return b
+}
+
+func (b *broker) start(bin string) {
+	b.t.Helper()
+	if bin == "" {
+		bin = b.cmd.Path
+	}
+	logf, err := os.OpenFile(b.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(bin, "-c", b.conf)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		b.t.Fatalf("starting mosquitto: %v", err)
+	}
+	b.cmd = cmd
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", b.addr(), time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			out, _ := os.ReadFile(b.log)
+			b.t.Fatalf("mosquitto does not listen on %s after 20 s: %v\n%s", b.addr(), err, out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// restart starts the broker again on the same port.
+func (b *broker) restart() { b.t.Helper(); b.start("") }
+
+// stop kills the broker (SIGKILL: as abrupt as a crash) and waits for it.
+func (b *broker) stop() {
+	if b.cmd == nil || b.cmd.Process == nil {
+		return
+	}
+	_ = b.cmd.Process.Signal(syscall.SIGKILL)
+	_ = b.cmd.Wait()
+	b.cmd.Process = nil
+}
+
+// subscriber collects the messages of a topic filter with paho, resubscribing after reconnecting.
+type subscriber struct {
+	client mqtt.Client
+	mu     sync.Mutex
+	msgs   []received
+	probed bool // a probe (payload probe-...) came back: the subscription is in place
+}
+
+type received struct {
+	topic   string
+	payload []byte
+}
+
+func subscribe(t testing.TB, addr, filter string) *subscriber {
+	t.Helper()
+	s := &subscriber{}
+	opts := mqtt.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(fmt.Sprintf("test-sub-%d", time.Now().UnixNano())).
+		SetCleanSession(true).SetAutoReconnect(true).SetMaxReconnectInterval(500 * time.Millisecond).
+		SetConnectTimeout(5 * time.Second).SetOrderMatters(true)
+	opts.SetOnConnectHandler(func(c mqtt.Client) {
+		c.Subscribe(filter, 1, func(_ mqtt.Client, m mqtt.Message) {
+			s.mu.Lock()
+			if strings.HasPrefix(string(m.Payload()), "probe-") {
+				s.probed = true
+			} else {
+				s.msgs = append(s.msgs, received{m.Topic(), append([]byte(nil), m.Payload()...)})
+			}
+			s.mu.Unlock()
+		}).WaitTimeout(10 * time.Second)
+	})
+	s.client = mqtt.NewClient(opts)
+	if tok := s.client.Connect(); !tok.WaitTimeout(20*time.Second) || tok.Error() != nil {
+		t.Fatalf("test subscriber cannot connect to %s: %v", addr, tok.Error())
+	}
+	// The subscription is made by the connect handler: wait until the broker confirms it by
+	// delivering a probe.
+	probe := fmt.Sprintf("probe-%d", time.Now().UnixNano())
+	probeTopic := strings.TrimSuffix(strings.TrimSuffix(filter, "#"), "/") + "/" + probe
+	if !strings.HasSuffix(filter, "#") {
+		probeTopic = filter
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !s.hasProbe() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the test subscriber does not receive %s", filter)
+		}
+		s.client.Publish(probeTopic, 1, false, probe).WaitTimeout(time.Second)
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Cleanup(func() { s.client.Disconnect(0) })
+	return s
+}
+
+func (s *subscriber) hasProbe() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.probed
+}
+
+func (s *subscriber) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.msgs)
+}
+
+func (s *subscriber) messages() []received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]received(nil), s.msgs...)
+}
+
+// waitFor polls cond until it holds or timeout passes.
+func waitFor(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return true
+}
+
+// doc is a published document, decoded.
+type doc struct {
+	Source         string    `json:"source"`
+	Type           string    `json:"type"`
+	Timestamp      string    `json:"timestamp"`
+	Window         uint64    `json:"window"`
+	Labels         []string  `json:"labels"`
+	Logits         []float64 `json:"logits"`
+	Scores         []float64 `json:"scores"`
+	TopLabel       string    `json:"top-label"`
+	TopScore       float64   `json:"top-score"`
+	TopLabels      []string  `json:"top-labels"`
+	TopScores      []float64 `json:"top-scores"`
+	WindowStart    *uint64   `json:"window-start"`
+	WindowEnd      *uint64   `json:"window-end"`
+	RunningTime    *uint64   `json:"running-time"`
+	StreamTime     *uint64   `json:"stream-time"`
+	InferenceTime  float64   `json:"inference-time"`
+	WindowsSkipped uint64    `json:"windows-skipped"`
+	Final          bool      `json:"final"`
+}
+
+func decode(t testing.TB, b []byte) doc {
+	t.Helper()
+	var d doc
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		t.Fatalf("document %s: %v", b, err)
+	}
+	return d
+}
+
+// checkDoc compares a document with the result xclipfilter posted on the bus.
+func checkDoc(t testing.TB, d doc, r xclipfilter.Result, source string, since, until time.Time) {
+	t.Helper()
+	eq := func(a, b []float64) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if a[i] != b[i] { // encoding/json writes the shortest text that reads back exactly
+				return false
+			}
+		}
+		return true
+	}
+	eqs := func(a, b []string) bool {
+		return strings.Join(a, "\x00") == strings.Join(b, "\x00") && len(a) == len(b)
+	}
+	tm := func(p *uint64, want uint64) bool {
+		if want == clockTimeNone {
+			return p == nil
+		}
+		return p != nil && *p == want
+	}
+	if d.Source != source || d.Type != "xclip" || d.Window != r.Window || !eqs(d.Labels, r.Labels) ||
+		!eq(d.Logits, r.Logits) || !eq(d.Scores, r.Scores) || d.TopLabel != r.TopLabel || d.TopScore != r.TopScore ||
+		!eqs(d.TopLabels, r.TopLabels) || !eq(d.TopScores, r.TopScores) || !tm(d.WindowStart, r.WindowStart) ||
+		!tm(d.WindowEnd, r.WindowEnd) || !tm(d.RunningTime, r.RunningTime) || !tm(d.StreamTime, r.StreamTime) ||
+		d.InferenceTime != r.InferenceTime || d.WindowsSkipped != r.WindowsSkipped || d.Final != r.Final {
+		t.Errorf("document %+v\ndoes not match the bus result %+v", d, r)
+	}
+	ts, err := time.Parse(time.RFC3339Nano, d.Timestamp)
+	if err != nil || !strings.HasSuffix(d.Timestamp, "Z") || len(d.Timestamp) != len("2006-01-02T15:04:05.000Z") {
+		t.Errorf("timestamp %q is not RFC 3339 UTC with milliseconds: %v", d.Timestamp, err)
+	} else if ts.Before(since.Truncate(time.Millisecond)) || ts.After(until) {
+		t.Errorf("timestamp %v outside the run (%v to %v)", ts, since, until)
+	}
+}
+
+// run is what a pipeline produced.
+type run struct {
+	results  []xclipfilter.Result
+	errors   []string
+	warnings []string
+	eos      bool
+	pipeline *gst.Pipeline
+}
+
+type runOpts struct {
+	during  func(p *gst.Pipeline, r *run) bool // after each bus poll; false stops the run
+	timeout time.Duration
+	keep    bool // leave the pipeline in its state (the caller sets NULL)
+}
+
+// play plays desc until EOS, an error, during returning false or the timeout, then sets it to NULL
+// (stop publishes what is queued) unless keep.
+func play(t testing.TB, desc string, o runOpts) *run {
+	t.Helper()
+	p, err := gst.NewPipelineFromString(desc)
+	if err != nil {
+		t.Fatalf("pipeline %q: %v", desc, err)
+	}
+	if o.timeout == 0 {
+		o.timeout = 3 * time.Minute
+	}
+	r := &run{pipeline: p}
+	bus := p.GetPipelineBus()
+	_ = p.SetState(gst.StatePlaying)
+	deadline := time.Now().Add(o.timeout)
+loop:
+	for {
+		if time.Now().After(deadline) {
+			t.Errorf("pipeline did not finish within %v: %s", o.timeout, desc)
+			break
+		}
+		msg := bus.TimedPopFiltered(gst.ClockTime(50*time.Millisecond),
+			gst.MessageError|gst.MessageWarning|gst.MessageElement|gst.MessageEOS)
+		if msg != nil {
+			switch msg.Type() {
+			case gst.MessageEOS:
+				r.eos = true
+				break loop
+			case gst.MessageError:
+				r.errors = append(r.errors, msg.ParseError().Error())
+				break loop
+			case gst.MessageWarning:
+				r.warnings = append(r.warnings, msg.ParseWarning().Error())
+			case gst.MessageElement:
+				if res, ok := xclipfilter.ParseMessage(msg); ok {
+					r.results = append(r.results, res)
+				}
+			}
+		}
+		if o.during != nil && !o.during(p, r) {
+			break
+		}
+	}
+	if !o.keep {
+		if err := p.SetState(gst.StateNull); err != nil {
+			t.Errorf("setting the pipeline to NULL: %v", err)
+		}
+	}
+	return r
+}
+
+func mustPlay(t testing.TB, desc string, o runOpts) *run {
+	t.Helper()
+	r := play(t, desc, o)
+	if len(r.errors) > 0 {
+		t.Fatalf("pipeline failed: %v\n%s", r.errors, desc)
+	}
+	if !r.eos && o.during == nil {
+		t.Fatalf("no EOS: %s", desc)
+	}
+	return r
+}
+
+// counter reads the published or dropped property of the element named name.
+func counter(t testing.TB, p *gst.Pipeline, name, prop string) uint64 {
+	t.Helper()
+	e, err := p.GetElementByName(name)
+	if err != nil || e == nil {
+		t.Fatalf("no element %s: %v", name, err)
+	}
+	v, err := e.GetProperty(prop)
+	if err != nil {
+		t.Fatalf("%s.%s: %v", name, prop, err)
+	}
+	u, ok := v.(uint64)
+	if !ok {
+		t.Fatalf("%s.%s is %T", name, prop, v)
+	}
+	return u
+}
