@@ -5,6 +5,7 @@
 #
 #   scripts/setup.sh           install what is missing (apt-get, through sudo when not root)
 #   scripts/setup.sh --check   only list what is missing; exit 1 if anything is
+#   scripts/setup.sh --list    print the list
 #
 # SETUP_SKIP=1 skips it (a machine managed otherwise). apt-get update runs only when something is missing.
 set -euo pipefail
