@@ -212,6 +212,9 @@ func labelsOf(s settings) ([]string, error) {
 		if len(names) == 0 {
 			return nil, settingsError("labels-file %s has no labels (one label per line)", s.labelsFile)
 		}
+		if d, dup := duplicateLabel(names); dup {
+			return nil, settingsError("labels-file %s has the label %q twice", s.labelsFile, d)
+		}
 		return names, nil
 	}
 	names := splitLabels(s.labels)
@@ -220,6 +223,9 @@ func labelsOf(s settings) ([]string, error) {
 			return nil, settingsError("no labels: set labels (e.g. labels=\"a fall;a fight;nobody\") or labels-file")
 		}
 		return nil, settingsError("labels %q has no label: separate labels with \";\"", s.labels)
+	}
+	if d, dup := duplicateLabel(names); dup {
+		return nil, settingsError("labels %q has the label %q twice", s.labels, d)
 	}
 	return names, nil
 }
@@ -420,12 +426,13 @@ func (f *filter) onResult(st *state, r engine.Result) {
 		return
 	}
 	f.mu.Lock()
-	topK, threshold, cb := int(f.set.topK), f.set.threshold, f.callback
+	topK, threshold, cb, print := int(f.set.topK), f.set.threshold, f.callback, f.set.print
 	f.mu.Unlock()
 	res := newResult(r, topK, threshold)
 	s := res.structure()
 	C.xclip_post_structure(f.self, s)
 	C.xclip_structure_free(s)
+	f.print(&res, print)
 	st.pmu.Lock()
 	if len(st.pending) >= maxPending {
 		st.pending = st.pending[1:]
@@ -441,6 +448,19 @@ func (f *filter) onResult(st *state, r engine.Result) {
 			}()
 			cb(res)
 		}()
+	}
+}
+
+// print writes the result to standard output as the print property asks, in one write so that the
+// lines of several elements do not interleave. A failure is logged: printing is a convenience and
+// must not stop the stream.
+func (f *filter) print(r *Result, mode int) {
+	line, err := r.printLine(mode)
+	if err == nil && line != "" {
+		_, err = os.Stdout.WriteString(line)
+	}
+	if err != nil {
+		f.log(C.GST_LEVEL_WARNING, fmt.Sprintf("print: %v", err))
 	}
 }
 

@@ -30,12 +30,19 @@ const (
 	precisionFP16 = 3
 )
 
+// Values of the print property.
+const (
+	printNone = 0
+	printText = 1
+	printJSON = 2
+)
+
 // settings are the property values; filter.mu guards them.
 type settings struct {
 	model, labels, labelsFile, template string
 	frameInterval, windowStride, topK   uint
 	threshold                           float64
-	device, precision                   int
+	device, precision, print            int
 	attachMeta, blocking                bool
 }
 
@@ -48,12 +55,14 @@ const (
 	defaultThreshold     = 0.0
 	defaultDevice        = deviceAuto
 	defaultPrecision     = precisionAuto
+	defaultPrint         = printNone
 )
 
 func defaultSettings() settings {
 	return settings{
 		template: defaultTemplate, frameInterval: defaultFrameInterval, windowStride: defaultWindowStride,
 		topK: defaultTopK, threshold: defaultThreshold, device: defaultDevice, precision: defaultPrecision,
+		print: defaultPrint,
 	}
 }
 
@@ -67,6 +76,7 @@ const (
 	propBool
 	propDevice
 	propPrecision
+	propPrint
 )
 
 // property describes one property for installation and documentation. Playing marks the properties
@@ -132,6 +142,12 @@ var properties = []property{
 		blurb: "Number format of the model's weights: auto (fp32 on the CPU, bf16 on a GPU), fp32 (the reference " +
 			"numbers), bf16 (half the memory; the CPU's bf16 dot-product instruction where it has one; same top " +
 			"label, embeddings within cosine 0.999 of fp32) or fp16 (GPU only)"},
+	{id: C.XCLIP_PROP_PRINT, name: "print", nick: "Print results", kind: propPrint, def: defaultPrint, playing: true,
+		blurb: "Also write every window's result to standard output: none; text, one line per window " +
+			"(\"00:00:02.133–00:00:04.267  window 3  a fall 0.91 | nobody 0.07\": first and last frame's time, " +
+			"then top-labels with top-scores); json, one JSON object per line (window, start_ns, end_ns, start, end, " +
+			"labels, logits, scores, top_labels, top_scores, final). Labels are printed as written (UTF-8). " +
+			"For gst-launch-1.0 -q and scripts; applications read the messages instead"},
 }
 
 const (
@@ -174,6 +190,8 @@ func installProperties(klass unsafe.Pointer) {
 			C.xclip_install_enum(klass, C.guint(p.id), name, nick, blurb, C.xclip_device_get_type(), C.gint(p.def.(int)), flags)
 		case propPrecision:
 			C.xclip_install_enum(klass, C.guint(p.id), name, nick, blurb, C.xclip_precision_get_type(), C.gint(p.def.(int)), flags)
+		case propPrint:
+			C.xclip_install_enum(klass, C.guint(p.id), name, nick, blurb, C.xclip_print_get_type(), C.gint(p.def.(int)), flags)
 		}
 		// GParamSpec keeps the strings (they are not static): free ours.
 		C.free(unsafe.Pointer(name))
@@ -241,6 +259,12 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 					strings.Join(st.eng.Labels(), ";")), "")
 				return
 			}
+			if d, dup := duplicateLabel(splitLabels(str)); dup {
+				f.mu.Unlock()
+				f.postMessage(false, domainResource, codeSettings, fmt.Sprintf("labels %q has the label %q twice: keeping %q",
+					str, d, strings.Join(st.eng.Labels(), ";")), "")
+				return
+			}
 			s.labelsFile = ""
 			st.relabel(f, str) // under mu, so that stop (which clears f.st under mu) waits for it
 		}
@@ -261,6 +285,8 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 		s.device = int(C.xclip_value_get_enum(value))
 	case C.XCLIP_PROP_PRECISION:
 		s.precision = int(C.xclip_value_get_enum(value))
+	case C.XCLIP_PROP_PRINT:
+		s.print = int(C.xclip_value_get_enum(value))
 	case C.XCLIP_PROP_ATTACH_META:
 		s.attachMeta = C.xclip_value_get_bool(value) != 0
 	case C.XCLIP_PROP_BLOCKING:
@@ -311,6 +337,8 @@ func goXclipGetProperty(obj *C.GObject, id C.guint, value *C.GValue) {
 		C.xclip_value_set_enum(value, C.gint(s.device))
 	case C.XCLIP_PROP_PRECISION:
 		C.xclip_value_set_enum(value, C.gint(s.precision))
+	case C.XCLIP_PROP_PRINT:
+		C.xclip_value_set_enum(value, C.gint(s.print))
 	case C.XCLIP_PROP_ATTACH_META:
 		C.xclip_value_set_bool(value, boolC(s.attachMeta))
 	case C.XCLIP_PROP_BLOCKING:
@@ -332,6 +360,19 @@ func splitLabels(s string) []string {
 		}
 	}
 	return out
+}
+
+// duplicateLabel returns the first label given twice ("" and false when all differ): a duplicate would
+// split its score between two identical rows of the softmax.
+func duplicateLabel(names []string) (string, bool) {
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		if seen[n] {
+			return n, true
+		}
+		seen[n] = true
+	}
+	return "", false
 }
 
 // parseLabelsFile reads one label per line, skipping blank lines and # comments.
