@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages this project needs, and only those missing, so that the README's two
-# commands (make run, make test) work on a fresh Debian 12 machine with nothing but Go. Make runs it
-# before building (target setup); CI (.ci/run) runs it too. This is the one list of packages.
+# commands (scripts/run.sh and scripts/test.sh) work on a fresh Debian 12 machine with nothing but Go.
+# Both run it first; make runs it before building (target setup) and CI (.ci/run) too. This is the one
+# list of packages.
 #
 #   scripts/setup.sh           install what is missing (apt-get, through sudo when not root)
 #   scripts/setup.sh --check   only list what is missing; exit 1 if anything is
