@@ -40,7 +40,7 @@ func TestSetupInstallsOnlyWhatIsMissing(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name, missing, uid string
-		want             []string
+		want               []string
 	}{
 		{"all installed", "", "0", nil},
 		{"two missing, root", "gstreamer1.0-libav mosquitto", "0", []string{
