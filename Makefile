@@ -1,6 +1,12 @@
-# xclipfilter — build, test and benchmark.
+# xclipfilter — build, run, test, install and benchmark.
 #
-# Golden tests compare with the peer implementation's outputs in $(XCLIP_GOLDEN) (by default
+#   make run      the main job: build the plugin and bin/xclip, classify a video (VIDEO=FILE; default the
+#                 repository's own clip), printing one line per window
+#   make test     every test
+#
+# Both install the Debian packages they need first, when missing (scripts/setup.sh; SETUP_SKIP=1 skips).
+# Golden tests of the tiny checkpoints, the tokenizer and the image processor use testdata/ (or the
+# originals under XCLIP_GOLDEN when it is set). Golden tests of the real-size configurations compare with the peer implementation's outputs in $(XCLIP_GOLDEN) (by default
 # ../shared/golden when it exists). When XCLIP_GOLDEN is set and the data is missing, they fail.
 
 GO          ?= go
@@ -8,19 +14,24 @@ BIN         ?= bin
 XCLIP_GOLDEN ?= $(wildcard $(abspath ../shared/golden))
 export XCLIP_GOLDEN
 
-.PHONY: all build plugin test test-short vet fuzz bench clean
+.PHONY: all setup build plugin run test test-short vet fuzz bench clean install uninstall
 
 all: build
 
-build:
+# The Debian packages of the build, the tests and the examples, installed when missing (one list, in
+# scripts/setup.sh, which .ci/run uses too).
+setup:
+	@scripts/setup.sh
+
+build: setup
 	$(GO) build -o $(BIN)/xclip ./cmd/xclip
 
 # The GStreamer plugin (cgo, GStreamer >= 1.22 development files): GST_PLUGIN_PATH=$(BIN) gst-inspect-1.0 xclipfilter
-plugin:
+plugin: setup
 	$(GO) build -buildmode=c-shared -o $(BIN)/libgstxclip.so ./plugin
 	rm -f $(BIN)/libgstxclip.h
 
-vet:
+vet: setup
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
 
@@ -29,8 +40,40 @@ test: vet
 	$(GO) test -timeout 60m ./...
 
 # The quick loop: only base-patch32 among the real-size configurations.
-test-short:
+test-short: setup
 	$(GO) test -short ./...
+
+# The main job (scripts/run.sh, which builds the plugin and bin/xclip): classify VIDEO (default
+# testdata/clip.mp4) with the plugin through gst-launch-1.0, printing a timeline (FORMAT=text, or json:
+# one object per window). MODEL is a folder or a hub id (default microsoft/xclip-base-patch32, fetched
+# with bin/xclip download; offline, the tiny test checkpoint with a loud notice), LABELS "a;b;c".
+VIDEO ?=
+run:
+	scripts/run.sh $(if $(VIDEO),"$(VIDEO)")
+
+# Install the plugin where GStreamer finds it without GST_PLUGIN_PATH, and bin/xclip. Without PREFIX or
+# DESTDIR: the user's plugin folder ($$XDG_DATA_HOME or ~/.local/share, /gstreamer-1.0/plugins) and
+# ~/.local/bin. With them: GStreamer's pluginsdir (pkg-config), re-rooted under PREFIX when given, and
+# PREFIX/bin (default /usr/local/bin), all under DESTDIR.
+PREFIX  ?=
+DESTDIR ?=
+ifeq ($(PREFIX)$(DESTDIR),)
+PLUGINDIR ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/gstreamer-1.0/plugins
+BINDIR    ?= $(HOME)/.local/bin
+else
+PLUGINDIR ?= $(DESTDIR)$(shell pkg-config $(if $(PREFIX),--define-variable=prefix=$(PREFIX)) --variable=pluginsdir gstreamer-1.0)
+BINDIR    ?= $(DESTDIR)$(or $(PREFIX),/usr/local)/bin
+endif
+
+install: plugin build
+	@test -n "$(filter /%,$(PLUGINDIR))" || { echo "install: no plugin folder (is pkg-config and libgstreamer1.0-dev installed?)" >&2; exit 1; }
+	install -d "$(PLUGINDIR)" "$(BINDIR)"
+	install -m 0644 $(BIN)/libgstxclip.so "$(PLUGINDIR)/libgstxclip.so"
+	install -m 0755 $(BIN)/xclip "$(BINDIR)/xclip"
+	@echo "installed $(PLUGINDIR)/libgstxclip.so and $(BINDIR)/xclip"
+
+uninstall:
+	rm -f "$(PLUGINDIR)/libgstxclip.so" "$(BINDIR)/xclip"
 
 # A longer fuzzing session of the parsers (their seeds already run in every `make test`).
 fuzz:
@@ -46,9 +89,15 @@ fuzz:
 # with torch is installed): 3 rounds of our runs, each followed by the reference's, so that both are
 # timed on the machine as it is at that moment. BENCH_FLAGS adds xclip bench flags (--json, --threads N,
 # --batch N, --runs N, --rounds N).
-BENCH_MODEL ?= $(abspath ../shared/golden/base-patch32-8f)
+BENCH_MODEL ?= $(if $(XCLIP_GOLDEN),$(XCLIP_GOLDEN)/base-patch32-8f)
 BENCH_TORCH ?= $(wildcard $(abspath ../shared/bench/torch_xclip.py))
-bench: build
+bench: bench-model build
+.PHONY: bench-model
+bench-model:
+	@test -n "$(BENCH_MODEL)" -a -e "$(BENCH_MODEL)/config.json" || { \
+		echo "make bench: no model to time$(if $(BENCH_MODEL), ($(BENCH_MODEL) has no config.json)). Set BENCH_MODEL=DIR (an X-CLIP" >&2; \
+		echo "checkpoint folder, e.g. microsoft/xclip-base-patch32 as downloaded) or XCLIP_GOLDEN=DIR (the golden folder," >&2; \
+		echo "whose base-patch32-8f is timed; ../shared/golden is used when it exists)." >&2; exit 2; }
 	$(BIN)/xclip bench --model $(BENCH_MODEL) --dtype fp32 $(if $(BENCH_TORCH),--torch $(BENCH_TORCH)) $(BENCH_FLAGS)
 	$(BIN)/xclip bench --model $(BENCH_MODEL) --dtype bf16 $(BENCH_FLAGS)
 

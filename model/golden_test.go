@@ -153,7 +153,7 @@ var tinyGoldenNames = []string{
 func TestGoldenTiny(t *testing.T) {
 	for _, name := range []string{"xclip-tiny-a", "xclip-tiny-b"} {
 		t.Run(name, func(t *testing.T) {
-			dir := golden.Dir(t, name)
+			dir := golden.Fixture(t, name)
 			m, err := Load(dir, Options{})
 			if err != nil {
 				t.Fatal(err)

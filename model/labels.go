@@ -1,6 +1,9 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Limits on a label set. X-CLIP encodes at most 77 tokens of a label (longer ones are truncated), and
 // its prompt generator runs once per label and window, so a label set is bounded in count and size:
@@ -32,4 +35,51 @@ func CheckLabels(labels []string) error {
 		seen[l] = i
 	}
 	return nil
+}
+
+// SplitLabels splits "a;b;c" (the element's labels property, the CLI's --labels), trimming blanks and
+// dropping empty entries.
+func SplitLabels(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ";") {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ParseLabelsFile reads one label per line (a labels file), skipping blank lines and # comments.
+func ParseLabelsFile(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// ParseLabels splits a "a;b;c" list and checks it with CheckLabels.
+func ParseLabels(text string) ([]string, error) {
+	names := SplitLabels(text)
+	if len(names) == 0 {
+		return nil, fmt.Errorf("labels %.80q has no label: separate labels with \";\"", text)
+	}
+	if err := CheckLabels(names); err != nil {
+		return nil, fmt.Errorf("labels: %w", err)
+	}
+	return names, nil
+}
+
+// Prompts applies a prompt template ("a video of {}", {} standing for the label) to labels: the texts
+// the text encoder reads.
+func Prompts(template string, labels []string) []string {
+	prompts := make([]string, len(labels))
+	for i, l := range labels {
+		prompts[i] = strings.ReplaceAll(template, "{}", l)
+	}
+	return prompts
 }

@@ -88,3 +88,22 @@ func TestEncodeLabelsBoundedCache(t *testing.T) {
 		}
 	}
 }
+
+// TestParseLabels: the one parser of label lists and files (element and CLI), and prompt templating.
+func TestParseLabels(t *testing.T) {
+	if got := SplitLabels(" a fall ;;nobody; "); len(got) != 2 || got[0] != "a fall" || got[1] != "nobody" {
+		t.Errorf("SplitLabels = %q", got)
+	}
+	if got := ParseLabelsFile("# cameras\n\n a fall \nnobody\n#x\n"); len(got) != 2 || got[0] != "a fall" || got[1] != "nobody" {
+		t.Errorf("ParseLabelsFile = %q", got)
+	}
+	if _, err := ParseLabels(" ; ;"); err == nil || !strings.Contains(err.Error(), "has no label") {
+		t.Errorf("empty list: %v", err)
+	}
+	if _, err := ParseLabels("a;b;a"); err == nil || !strings.Contains(err.Error(), `label 3 "a" repeats label 1`) {
+		t.Errorf("duplicate: %v", err)
+	}
+	if got := Prompts("a video of {}", []string{"a fall", "é"}); got[0] != "a video of a fall" || got[1] != "a video of é" {
+		t.Errorf("Prompts = %q", got)
+	}
+}

@@ -16,7 +16,7 @@ import (
 // tinyTensors reads the tiny-a checkpoint's tensors, to build broken variants from.
 func tinyTensors(t *testing.T) (string, map[string]safetensors.Tensor) {
 	t.Helper()
-	dir := golden.Dir(t, "xclip-tiny-a")
+	dir := golden.Fixture(t, "xclip-tiny-a")
 	f, err := safetensors.Open(filepath.Join(dir, "model.safetensors"))
 	if err != nil {
 		t.Fatal(err)

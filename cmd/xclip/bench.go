@@ -477,11 +477,20 @@ func printBench(w io.Writer, r *benchResult) {
 		for i, x := range r.RoundSpeedups {
 			rs[i] = fmt.Sprintf("%.2fx", x)
 		}
-		fmt.Fprintf(w, "  vs pytorch     %.2fx faster than its best (threads %d, %.3f s: median of its round medians; per round %s; its sgemm at M=400 K=768 N=3072: %.1f GFLOP/s)\n",
-			r.TorchSpeedup, r.TorchThreads, r.TorchBestS, strings.Join(rs, " "), r.TorchGemmGFLOPS)
+		fmt.Fprintf(w, "  vs pytorch     %s than its best (threads %d, %.3f s: median of its round medians; per round %s; its sgemm at M=400 K=768 N=3072: %.1f GFLOP/s)\n",
+			speedupText(r.TorchSpeedup), r.TorchThreads, r.TorchBestS, strings.Join(rs, " "), r.TorchGemmGFLOPS)
 	case r.TorchUnavailable != "":
 		fmt.Fprintf(w, "  pytorch        not run: %s\n", r.TorchUnavailable)
 	}
+}
+
+// speedupText words a speed-up (the reference's time over ours): "1.35x faster", or for a value
+// below 1 the inverse, "1.35x slower", never "0.74x faster".
+func speedupText(s float64) string {
+	if s > 0 && s < 1 {
+		return fmt.Sprintf("%.2fx slower", 1/s)
+	}
+	return fmt.Sprintf("%.2fx faster", s)
 }
 
 // backendDType is the weight format a backend's name ends with (cpu/avx2/bf16, cuda/.../fp16), fp32

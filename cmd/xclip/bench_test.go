@@ -144,3 +144,15 @@ echo "{\"peer\": \"stand-in\", \"threads\": $threads, \"batch\": 1, \"window_s_m
 		t.Errorf("speed-up %.4g, want %.4g", r.TorchSpeedup, want)
 	}
 }
+
+// TestSpeedupText: a speed-up below 1 is printed as "slower" with its inverse.
+func TestSpeedupText(t *testing.T) {
+	for _, c := range []struct {
+		s    float64
+		want string
+	}{{1.35, "1.35x faster"}, {1, "1.00x faster"}, {0.74, "1.35x slower"}, {0.5, "2.00x slower"}} {
+		if got := speedupText(c.s); got != c.want {
+			t.Errorf("speedupText(%v) = %q, want %q", c.s, got, c.want)
+		}
+	}
+}

@@ -54,9 +54,12 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if *dir == "" {
 		return usageError{errors.New("--model is required")}
 	}
-	names := splitLabels(*labels)
-	if len(names) == 0 {
+	if model.SplitLabels(*labels) == nil {
 		return usageError{errors.New(`--labels is empty: give at least one label, e.g. --labels "a fall;nobody"`)}
+	}
+	names, err := model.ParseLabels(*labels)
+	if err != nil {
+		return usageError{err}
 	}
 	if len(files) == 0 {
 		return usageError{errors.New("no frames: give image files (PNG or JPEG) forming one window")}
@@ -109,11 +112,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 		done[j] = i
 	}
 
-	prompts := make([]string, len(names))
-	for i, n := range names {
-		prompts[i] = strings.ReplaceAll(*template, "{}", n)
-	}
-	text, err := c.EncodeLabels(prompts)
+	text, err := c.EncodeLabels(model.Prompts(*template, names))
 	if err != nil {
 		return err
 	}
@@ -158,17 +157,6 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%6.2f%%  %8.4f  %s\n", 100*res.Probs[i], res.Logits[i], names[i])
 	}
 	return nil
-}
-
-// splitLabels splits "a;b;c", trimming blanks and dropping empty entries.
-func splitLabels(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ";") {
-		if p := strings.TrimSpace(part); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // Frame files may claim any size in a few bytes of header (a 4.6 MB PNG can claim 40000×40000, 6.4 GB

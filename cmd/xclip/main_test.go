@@ -48,7 +48,7 @@ func writePNG(t *testing.T, path string, pix []byte, h, w int) {
 }
 
 // tinyModelDir is a golden tiny checkpoint, as a user downloads it.
-func tinyModelDir(t *testing.T) string { return golden.Dir(t, "xclip-tiny-a") }
+func tinyModelDir(t *testing.T) string { return golden.Fixture(t, "xclip-tiny-a") }
 
 // TestClassifyUserPath runs the whole user path — PNG files of different sizes, decode, preprocess,
 // model — and checks that the pixels fed to the model are the processor golden's and that the logits are

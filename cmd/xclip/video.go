@@ -86,10 +86,7 @@ func classifyVideo(c *model.Classifier, names []string, template, path string, v
 	}
 	gstInit.Do(func() { gst.Init(nil) })
 
-	prompts := make([]string, len(names))
-	for i, n := range names {
-		prompts[i] = strings.ReplaceAll(template, "{}", n)
-	}
+	prompts := model.Prompts(template, names)
 	stride := *vf.windowStride
 	if stride == 0 {
 		stride = c.NumFrames()

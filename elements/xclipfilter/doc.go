@@ -3,13 +3,17 @@
 //
 // # Quick start
 //
-// Build the plugin (make plugin → bin/libgstxclip.so) and classify a file:
+// Build the plugin (make plugin → bin/libgstxclip.so, or make install to put it where GStreamer looks)
+// and classify a file, printing one line per window:
 //
-//	GST_PLUGIN_PATH=$PWD/bin gst-launch-1.0 -m filesrc location=video.mp4 ! decodebin ! videoconvert ! \
-//	    xclipfilter model=./xclip-base-patch32 labels="a fall;a fight;nobody" \
-//	        prompt-template="a video of {}" blocking=true ! fakesink
+//	GST_PLUGIN_PATH=$PWD/bin gst-launch-1.0 -q filesrc location=video.mp4 ! decodebin ! videoconvert ! \
+//	    xclipfilter model=./xclip-base-patch32 labels="a fall;a fight;nobody" print=text blocking=true ! fakesink
 //
-// Every classified window appears in gst-launch's output as an element message:
+//	00:00:00.000–00:00:00.933  window 1  nobody 0.91 | a fall 0.07 | a fight 0.02
+//	00:00:01.067–00:00:02.000  window 2  a fall 0.88 | nobody 0.10 | a fight 0.02
+//
+// (print=json writes one JSON object per window instead.) With gst-launch-1.0 -m, every classified
+// window also appears as the element message that applications read:
 //
 //	Got message #52 from element "xclipfilter0" (element): xclip, window=(guint64)1,
 //	    labels=(string)< "a fall", "a fight", "nobody" >, logits=(double)< 21.5, 19.2, 24.9 >,
@@ -102,7 +106,24 @@
 //
 // Arrays are GstValueArray (GST_TYPE_ARRAY, printed "< a, b >"). Go programs read them with
 // ParseMessage, ParseEvent, ParseStructure or ParseString; a statically registered element also
-// calls a Go function (SetResultCallback).
+// calls a Go function (SetResultCallback). In Python (PyGObject: python3-gi, gir1.2-gstreamer-1.0),
+// Gst.Structure.get_value raises "unknown type GstValueArray" for them; get_array works
+// (examples/pipelines/messages.py is a whole program):
+//
+//	def array(structure, field):
+//	    ok, values = structure.get_array(field)  # a GObject.ValueArray
+//	    return [values.get_nth(i) for i in range(values.n_values)] if ok else []
+//
+//	s = msg.get_structure()                     # an element message named "xclip"
+//	print(s.get_value("window"), array(s, "top-labels"), array(s, "top-scores"))
+//
+// # Printing
+//
+// print=text also writes each result to standard output, one line per window: the times of its first
+// and last frame (HH:MM:SS.mmm), its number, then top-labels with their top-scores, labels as written
+// (UTF-8). print=json writes one JSON object per line: window, start_ns and end_ns (null when
+// unknown), start and end (HH:MM:SS.mmm), labels, logits, scores, top_labels, top_scores, final. Run
+// gst-launch-1.0 with -q so that only these lines reach standard output.
 //
 // # Properties
 //
@@ -115,7 +136,8 @@
 //	                          limits, is refused with a warning; it replaces the labels of labels-file)
 //	labels-file      string   one label per line (# comments), read at start; set labels or
 //	                          labels-file, not both
-//	prompt-template  string   "{}" (default) or e.g. "a video of {}"
+//	prompt-template  string   "{}" (default: each label is encoded as written, as X-CLIP's own
+//	                          zero-shot examples do) or e.g. "a video of {}"
 //	frame-interval   uint     sample every Nth frame, 1-10000, default 4
 //	window-stride    uint     sampled frames between windows, 0-10000, default 0 = num_frames
 //	top-k            uint     1-10000, default 3 (writable in PLAYING)
@@ -128,6 +150,8 @@
 //	                          weight memory, float32 sums), fp16 (GPU only; refused on the CPU)
 //	attach-meta      boolean  default false (writable in PLAYING)
 //	blocking         boolean  default false: skip windows while inference is busy
+//	print            enum     none (default), text, json: also write each result to standard output
+//	                          (writable in PLAYING)
 //	windows-skipped  guint64  read-only
 //
 // Properties marked only in NULL/READY are ignored, with a warning, in PAUSED and PLAYING.
@@ -153,7 +177,7 @@
 //
 // # Errors
 //
-// A missing or invalid model, empty labels, labels beyond the limits, an unreadable labels-file, a
+// A missing or invalid model, empty labels, labels beyond the limits or given twice, an unreadable labels-file, a
 // prompt-template without {}
 // and a device or precision that cannot be had (device=cuda in the default build, precision=fp16 on
 // the CPU) make the element refuse the READY to PAUSED change with an error message naming the

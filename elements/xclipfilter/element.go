@@ -10,6 +10,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -218,7 +219,7 @@ func labelsOf(s settings) ([]string, error) {
 		if err != nil {
 			return nil, &startError{domainResource, codeNotFound, fmt.Sprintf("cannot read labels-file: %v", err)}
 		}
-		names := parseLabelsFile(string(b))
+		names := model.ParseLabelsFile(string(b))
 		if len(names) == 0 {
 			return nil, settingsError("labels-file %s has no labels (one label per line)", s.labelsFile)
 		}
@@ -230,7 +231,7 @@ func labelsOf(s settings) ([]string, error) {
 	if strings.TrimSpace(s.labels) == "" {
 		return nil, settingsError("no labels: set labels (e.g. labels=\"a fall;a fight;nobody\") or labels-file")
 	}
-	names, err := parseLabels(s.labels)
+	names, err := model.ParseLabels(s.labels)
 	if err != nil {
 		return nil, settingsError("%v", err)
 	}
@@ -272,11 +273,7 @@ func (p prompted) EncodeLabels(labels []string) (*model.Tensor, error) {
 	if d := time.Duration(labelsDelay.Load()); d > 0 {
 		time.Sleep(d)
 	}
-	prompts := make([]string, len(labels))
-	for i, l := range labels {
-		prompts[i] = strings.ReplaceAll(p.template, "{}", l)
-	}
-	return p.Classifier.EncodeLabels(prompts)
+	return p.Classifier.EncodeLabels(model.Prompts(p.template, labels))
 }
 
 func (p prompted) Classify(pixels []float32, labels *model.Tensor) ([]float32, error) {
@@ -411,7 +408,7 @@ func (f *filter) Stop(_ *base.GstBaseTransform) (ok bool) {
 	return true
 }
 
-// relabel switches to new labels (already checked by parseLabels) in PAUSED or PLAYING. Label sets
+// relabel switches to new labels (already checked by model.ParseLabels) in PAUSED or PLAYING. Label sets
 // are encoded one at a time on a goroutine, the latest set winning, so that quick successive changes
 // end with the last one; the current labels stay in use until the new ones are encoded. Called with
 // f.mu held (stop waits for labelWG).
@@ -441,7 +438,7 @@ func (st *state) relabel(f *filter, text string) {
 			}
 			st.nextLabels = ""
 			st.relabelMu.Unlock()
-			names := splitLabels(text)
+			names := model.SplitLabels(text)
 			done := make(chan error, 1)
 			began := time.Now()
 			st.eng.SetLabels(names, func(err error) { done <- err })
@@ -477,7 +474,7 @@ func (f *filter) onResult(st *state, r engine.Result) {
 		return
 	}
 	f.mu.Lock()
-	topK, threshold, cb := int(f.set.topK), f.set.threshold, f.callback
+	topK, threshold, cb, print := int(f.set.topK), f.set.threshold, f.callback, f.set.print
 	f.mu.Unlock()
 	res := newResult(r, topK, threshold)
 	s := res.structure()
@@ -486,6 +483,7 @@ func (f *filter) onResult(st *state, r engine.Result) {
 	if !posted {
 		return // the element is being finalized
 	}
+	f.print(&res, print)
 	st.pmu.Lock()
 	if len(st.pending) >= maxPending {
 		st.pending = st.pending[1:]
@@ -501,6 +499,19 @@ func (f *filter) onResult(st *state, r engine.Result) {
 			}()
 			cb(res)
 		}()
+	}
+}
+
+// print writes the result to standard output as the print property asks, in one write so that the
+// lines of several elements do not interleave. A failure is logged: printing is a convenience and
+// must not stop the stream.
+func (f *filter) print(r *Result, mode int) {
+	line, err := r.printLine(mode)
+	if err == nil && line != "" {
+		_, err = os.Stdout.WriteString(line)
+	}
+	if err != nil {
+		f.log(C.GST_LEVEL_WARNING, fmt.Sprintf("print: %v", err))
 	}
 }
 

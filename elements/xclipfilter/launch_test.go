@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -119,7 +121,7 @@ func TestInspect(t *testing.T) {
 		}
 	}
 	code, out = launch(t, "gst-inspect-1.0", nil, time.Minute, "xclip")
-	if code != 0 || !strings.Contains(out, "xclipfilter: X-CLIP video classifier") {
+	if code != 0 || !strings.Contains(out, "xclipfilter: X-CLIP video classifier") || !regexp.MustCompile(`License\s+MIT/X11`).MatchString(out) {
 		t.Errorf("gst-inspect-1.0 xclip (exit %d):\n%s", code, out)
 	}
 }
@@ -283,7 +285,8 @@ wait:
 	}
 }
 
-// TestFileScript runs examples/pipelines/file.sh, the README's main job, on a small video file.
+// TestFileScript runs examples/pipelines/file.sh, the main job's pipeline, on a small video file: a
+// line of text per window by default, a JSON object per window with FORMAT=json.
 func TestFileScript(t *testing.T) {
 	dir := tinyA(t)
 	bash, err := exec.LookPath("bash")
@@ -297,14 +300,30 @@ func TestFileScript(t *testing.T) {
 	if out, err := mk.CombinedOutput(); err != nil {
 		t.Fatalf("making the clip: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bash, filepath.Join(moduleRoot(t), "examples", "pipelines", "file.sh"), video)
-	cmd.Env = launchEnv(t, "MODEL="+dir, "LABELS=a ball;a dog", "FRAME_INTERVAL=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("file.sh: %v\n%s", err, out)
+	script := filepath.Join(moduleRoot(t), "examples", "pipelines", "file.sh")
+	run := func(format string) []string {
+		cmd := exec.Command(bash, script, video)
+		cmd.Env = launchEnv(t, "MODEL="+dir, "LABELS=a ball;a dog", "FRAME_INTERVAL=1", "FORMAT="+format)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("file.sh (FORMAT=%s): %v\n%s%s", format, err, out, stderr.Bytes())
+		}
+		return strings.Split(strings.TrimSpace(string(out)), "\n")
 	}
-	res := launchResults(t, string(out))
-	if len(res) != 4 || res[0].Labels[1] != "a dog" {
-		t.Errorf("file.sh printed %d results:\n%s", len(res), out)
+	lines := run("json")
+	if len(lines) != 4 {
+		t.Fatalf("FORMAT=json: %d lines, want 4 windows:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	for i, l := range lines {
+		var r jsonResult
+		if err := json.Unmarshal([]byte(l), &r); err != nil || r.Window != uint64(i+1) || strings.Join(r.Labels, ";") != "a ball;a dog" {
+			t.Errorf("FORMAT=json line %d: %q (%v)", i, l, err)
+		}
+	}
+	lines = run("text")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "00:00:00.000–00:00:00.") || !strings.Contains(lines[0], "  window 1  a ") {
+		t.Errorf("FORMAT=text printed:\n%s", strings.Join(lines, "\n"))
 	}
 }

@@ -122,8 +122,8 @@ func needTool(t testing.TB, name string) string {
 	return p
 }
 
-func tinyA(t testing.TB) string { return golden.Dir(t, "xclip-tiny-a") }
-func tinyB(t testing.TB) string { return golden.Dir(t, "xclip-tiny-b") }
+func tinyA(t testing.TB) string { return golden.Fixture(t, "xclip-tiny-a") }
+func tinyB(t testing.TB) string { return golden.Fixture(t, "xclip-tiny-b") }
 
 // picture draws frame i of a deterministic test clip: smooth gradients (so that chroma subsampling
 // changes little) and a soft disc that moves.

@@ -9,7 +9,6 @@ import "C"
 import (
 	"fmt"
 	"runtime/debug"
-	"strings"
 	"unsafe"
 
 	"github.com/go-gst/go-glib/glib"
@@ -32,12 +31,19 @@ const (
 	precisionFP16 = 3
 )
 
+// Values of the print property.
+const (
+	printNone = 0
+	printText = 1
+	printJSON = 2
+)
+
 // settings are the property values; filter.mu guards them.
 type settings struct {
 	model, labels, labelsFile, template string
 	frameInterval, windowStride, topK   uint
 	threshold                           float64
-	device, precision                   int
+	device, precision, print            int
 	attachMeta, blocking                bool
 }
 
@@ -50,12 +56,14 @@ const (
 	defaultThreshold     = 0.0
 	defaultDevice        = deviceAuto
 	defaultPrecision     = precisionAuto
+	defaultPrint         = printNone
 )
 
 func defaultSettings() settings {
 	return settings{
 		template: defaultTemplate, frameInterval: defaultFrameInterval, windowStride: defaultWindowStride,
 		topK: defaultTopK, threshold: defaultThreshold, device: defaultDevice, precision: defaultPrecision,
+		print: defaultPrint,
 	}
 }
 
@@ -69,6 +77,7 @@ const (
 	propBool
 	propDevice
 	propPrecision
+	propPrint
 )
 
 // property describes one property for installation and documentation. Playing marks the properties
@@ -140,6 +149,12 @@ var properties = []property{
 		blurb: "Number format of the model's weights: auto (fp32 on the CPU, bf16 on a GPU), fp32 (the reference " +
 			"numbers), bf16 (half the memory; the CPU's bf16 dot-product instruction where it has one; same top " +
 			"label, embeddings within cosine 0.999 of fp32) or fp16 (GPU only)"},
+	{id: C.XCLIP_PROP_PRINT, name: "print", nick: "Print results", kind: propPrint, def: defaultPrint, playing: true,
+		blurb: "Also write every window's result to standard output: none; text, one line per window " +
+			"(\"00:00:02.133–00:00:04.267  window 3  a fall 0.91 | nobody 0.07\": first and last frame's time, " +
+			"then top-labels with top-scores); json, one JSON object per line (window, start_ns, end_ns, start, end, " +
+			"labels, logits, scores, top_labels, top_scores, final). Labels are printed as written (UTF-8). " +
+			"For gst-launch-1.0 -q and scripts; applications read the messages instead"},
 }
 
 const (
@@ -182,6 +197,8 @@ func installProperties(klass unsafe.Pointer) {
 			C.xclip_install_enum(klass, C.guint(p.id), name, nick, blurb, C.xclip_device_get_type(), C.gint(p.def.(int)), flags)
 		case propPrecision:
 			C.xclip_install_enum(klass, C.guint(p.id), name, nick, blurb, C.xclip_precision_get_type(), C.gint(p.def.(int)), flags)
+		case propPrint:
+			C.xclip_install_enum(klass, C.guint(p.id), name, nick, blurb, C.xclip_print_get_type(), C.gint(p.def.(int)), flags)
 		}
 		// GParamSpec keeps the strings (they are not static): free ours.
 		C.free(unsafe.Pointer(name))
@@ -242,8 +259,8 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 	case C.XCLIP_PROP_LABELS:
 		if st != nil {
 			// Running: the new labels replace the current ones (those of labels-file too), from the
-			// next window once encoded; a list that parseLabels refuses is refused with a warning.
-			if _, err := parseLabels(str); err != nil {
+			// next window once encoded; a list that model.ParseLabels refuses is refused with a warning.
+			if _, err := model.ParseLabels(str); err != nil {
 				f.mu.Unlock()
 				msg := fmt.Sprintf("%v: keeping the current labels", err)
 				f.log(C.GST_LEVEL_WARNING, msg)
@@ -271,6 +288,8 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 		s.device = int(C.xclip_value_get_enum(value))
 	case C.XCLIP_PROP_PRECISION:
 		s.precision = int(C.xclip_value_get_enum(value))
+	case C.XCLIP_PROP_PRINT:
+		s.print = int(C.xclip_value_get_enum(value))
 	case C.XCLIP_PROP_ATTACH_META:
 		s.attachMeta = C.xclip_value_get_bool(value) != 0
 	case C.XCLIP_PROP_BLOCKING:
@@ -321,6 +340,8 @@ func goXclipGetProperty(obj *C.GObject, id C.guint, value *C.GValue) {
 		C.xclip_value_set_enum(value, C.gint(s.device))
 	case C.XCLIP_PROP_PRECISION:
 		C.xclip_value_set_enum(value, C.gint(s.precision))
+	case C.XCLIP_PROP_PRINT:
+		C.xclip_value_set_enum(value, C.gint(s.print))
 	case C.XCLIP_PROP_ATTACH_META:
 		C.xclip_value_set_bool(value, boolC(s.attachMeta))
 	case C.XCLIP_PROP_BLOCKING:
@@ -335,40 +356,3 @@ func goXclipGetProperty(obj *C.GObject, id C.guint, value *C.GValue) {
 
 // maxTemplateBytes bounds prompt-template, as model.MaxLabelBytes bounds a label.
 const maxTemplateBytes = 1024
-
-// parseLabels reads the labels property: split on ";" and checked by model.CheckLabels (count, length,
-// duplicates). Errors quote at most the start of the text.
-func parseLabels(text string) ([]string, error) {
-	names := splitLabels(text)
-	if len(names) == 0 {
-		return nil, fmt.Errorf("labels %.80q has no label: separate labels with \";\"", text)
-	}
-	if err := model.CheckLabels(names); err != nil {
-		return nil, fmt.Errorf("labels: %w", err)
-	}
-	return names, nil
-}
-
-// splitLabels splits "a;b;c", trimming blanks and dropping empty entries.
-func splitLabels(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ";") {
-		if p := strings.TrimSpace(part); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// parseLabelsFile reads one label per line, skipping blank lines and # comments.
-func parseLabelsFile(text string) []string {
-	var out []string
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		out = append(out, line)
-	}
-	return out
-}

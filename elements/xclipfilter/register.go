@@ -64,7 +64,7 @@ func Plugin() *gst.PluginMetadata {
 		Name:         PluginName,
 		Description:  "Zero-shot video classification with X-CLIP",
 		Version:      Version,
-		License:      gst.LicenseUnknown,
+		License:      gst.LicenseMIT,
 		Source:       "xclipfilter",
 		Package:      "xclipfilter",
 		Origin:       "https://github.com/xclipfilter/xclipfilter",

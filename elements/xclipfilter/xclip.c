@@ -60,6 +60,23 @@ xclip_precision_get_type (void)
   return (GType) id;
 }
 
+GType
+xclip_print_get_type (void)
+{
+  static gsize id = 0;
+  static const GEnumValue values[] = {
+    {0, "Print nothing (results are messages, events and meta only)", "none"},
+    {1, "One line of text per window on stdout: times, window number, top labels and scores", "text"},
+    {2, "One JSON object per line per window on stdout (window, start/end, labels, scores, top-labels)", "json"},
+    {0, NULL, NULL},
+  };
+  if (g_once_init_enter (&id)) {
+    GType t = g_enum_register_static ("GstXClipPrint", values);
+    g_once_init_leave (&id, t);
+  }
+  return (GType) id;
+}
+
 static void
 xclip_set_property (GObject * obj, guint id, const GValue * value, GParamSpec * pspec)
 {
@@ -188,6 +205,7 @@ xclip_element_class_setup (void *klass, const char *longname, const char *klass_
   gst_caps_unref (caps);
   gst_type_mark_as_plugin_api (xclip_device_get_type (), 0);
   gst_type_mark_as_plugin_api (xclip_precision_get_type (), 0);
+  gst_type_mark_as_plugin_api (xclip_print_get_type (), 0);
 }
 
 const char *

@@ -25,6 +25,7 @@ enum {
   XCLIP_PROP_BLOCKING,
   XCLIP_PROP_WINDOWS_SKIPPED,
   XCLIP_PROP_PRECISION,
+  XCLIP_PROP_PRINT,
 };
 
 /* Debug category "xclipfilter". */
@@ -34,6 +35,7 @@ void xclip_log (void *obj, GstDebugLevel level, const char *msg);
 /* Class setup: set_property/get_property trampolines and the properties. */
 GType xclip_device_get_type (void);
 GType xclip_precision_get_type (void);
+GType xclip_print_get_type (void);
 void xclip_class_set_property_funcs (void *klass);
 void xclip_install_string (void *klass, guint id, const char *name, const char *nick, const char *blurb,
     const char *def, guint flags);

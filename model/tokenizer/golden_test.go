@@ -54,7 +54,7 @@ func TestOpenAIMatchesFolderFiles(t *testing.T) {
 // absent, and tokenizer.json when present.
 func TestLoadFallsBackToVocabMerges(t *testing.T) {
 	g := readGolden(t)
-	src := golden.Dir(t, "xclip-tiny-a")
+	src := golden.Fixture(t, "xclip-tiny-a")
 	dir := t.TempDir()
 	for _, name := range []string{"vocab.json", "merges.txt"} {
 		if err := os.Symlink(filepath.Join(src, name), filepath.Join(dir, name)); err != nil {

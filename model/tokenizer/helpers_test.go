@@ -34,7 +34,7 @@ type goldenBatch struct {
 
 func readGolden(t testing.TB) *goldenData {
 	t.Helper()
-	data, err := os.ReadFile(golden.Dir(t, "tokenizer-golden.json"))
+	data, err := os.ReadFile(golden.Fixture(t, "tokenizer-golden.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,11 +70,11 @@ func goldenTokenizer(t testing.TB, src string) *Tokenizer {
 	var err error
 	switch src {
 	case srcJSON:
-		tok, err = FromJSON(golden.Dir(t, "xclip-tiny-a", "tokenizer.json"))
+		tok, err = FromJSON(golden.Fixture(t, "xclip-tiny-a", "tokenizer.json"))
 	case srcVocab:
-		tok, err = FromVocabMerges(golden.Dir(t, "xclip-tiny-a", "vocab.json"), golden.Dir(t, "xclip-tiny-a", "merges.txt"))
+		tok, err = FromVocabMerges(golden.Fixture(t, "xclip-tiny-a", "vocab.json"), golden.Fixture(t, "xclip-tiny-a", "merges.txt"))
 	case srcOpenAI:
-		tok, err = FromOpenAIBPE(golden.Dir(t, "..", "data", "clip", "bpe_simple_vocab_16e6.txt.gz"))
+		tok, err = FromOpenAIBPE(golden.CLIPVocab(t))
 	default:
 		t.Fatalf("unknown source %q", src)
 	}

@@ -33,7 +33,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	model := fs.String("model", "", "X-CLIP checkpoint folder, or Hugging Face hub id org/name[@revision]")
 	labels := fs.String("labels", "a ball;a dog;a car", `labels separated by ";"`)
-	template := fs.String("template", "a video of {}", "prompt template")
+	template := fs.String("template", "{}", `prompt template, {} standing for the label (labels are encoded as written by default), e.g. "a video of {}"`)
 	input := fs.String("input", "", "video file (default: a videotestsrc clip)")
 	frames := fs.Int("frames", 120, "frames of the videotestsrc clip")
 	interval := fs.Int("frame-interval", 4, "sample every Nth frame")
@@ -75,6 +75,12 @@ func classify(model, labels, template, input string, frames, interval int, onRes
 		if err != nil {
 			return 0, err
 		}
+		// uridecodebin's own error ("Resource not found") does not say which file.
+		f, err := os.Open(abs)
+		if err != nil {
+			return 0, fmt.Errorf("cannot read the input video: %w", err)
+		}
+		f.Close()
 		source = "uridecodebin uri=" + strconv.Quote((&url.URL{Scheme: "file", Path: abs}).String())
 	}
 	pipeline, err := gst.NewPipelineFromString(source + " ! videoconvert ! xclipfilter name=classifier ! fakesink")
