@@ -75,7 +75,7 @@ func TestHostileLabels(t *testing.T) {
 		{"2 MB label", fmt.Sprintf(`model=%s labels="a dog;%s"`, dir, huge), "labels: label 2 is 2097152 bytes long: at most 1024"},
 		{"duplicates", fmt.Sprintf(`model=%s labels="a dog;a cat;a dog"`, dir), `label 3 "a dog" repeats label 1`},
 		{"2000 labels in labels-file", fmt.Sprintf(`model=%s labels-file=%s`, dir, manyFile), "2000 labels"},
-		{"2 MB label in labels-file", fmt.Sprintf(`model=%s labels-file=%s`, dir, hugeFile), "labels-file"},
+		{"2 MB label in labels-file", fmt.Sprintf(`model=%s labels-file=%s`, dir, hugeFile), "cannot read labels-file: labels file " + hugeFile + ": file too large"},
 		{"duplicates in labels-file", fmt.Sprintf(`model=%s labels-file=%s`, dir, dupFile), `repeats label 1`},
 		{"2 MB template", fmt.Sprintf(`model=%s labels=a prompt-template="{}%s"`, dir, huge), "prompt-template is 2097154 bytes long"},
 	} {

@@ -45,7 +45,7 @@ func TestLaunchHostile(t *testing.T) {
 	}{
 		{"2000 labels", []string{"labels=" + strings.Join(many, ";")}, "labels: 2000 labels: at most 1000 are allowed"},
 		{"100 kB label", []string{"labels=a;" + big}, "labels: label 2 is 100000 bytes long: at most 1024"},
-		{"2 MB label in labels-file", []string{"labels-file=" + hugeFile}, "labels-file " + hugeFile},
+		{"2 MB label in labels-file", []string{"labels-file=" + hugeFile}, "cannot read labels-file: labels file " + hugeFile + ": file too large"},
 		{"duplicate labels", []string{`labels=a dog;a cat;a dog`}, `labels: label 3 "a dog" repeats label 1`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
