@@ -148,6 +148,9 @@ func main() {
 	for _, k := range kernels {
 		gen(&b, k)
 	}
+	for _, nv := range amxNV {
+		genAMX(&b, nv)
+	}
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
