@@ -129,9 +129,9 @@ var properties = []property{
 		min: 0, max: float64(^uint64(0)), def: uint64(0), readOnly: true,
 		blurb: "Windows skipped since the element started because inference was busy"},
 	{id: C.XCLIP_PROP_PRECISION, name: "precision", nick: "Precision", kind: propPrecision, def: defaultPrecision,
-		blurb: "Number format of the model's weights: auto (fp32 on the CPU, bf16 on a GPU), fp32 (the reference " +
-			"numbers), bf16 (half the memory; the CPU's bf16 dot-product instruction where it has one; same top " +
-			"label, embeddings within cosine 0.999 of fp32) or fp16 (GPU only)"},
+		blurb: "Number format of the model's weights: auto (bf16 on a GPU and on CPUs with AMX, else fp32), fp32 " +
+			"(the reference numbers), bf16 (half the memory; the CPU's AMX tiles or bf16 dot-product instruction " +
+			"where it has them; same top label, embeddings within cosine 0.999 of fp32) or fp16 (GPU only)"},
 }
 
 const (
