@@ -49,14 +49,25 @@ var requestOnce = sync.OnceValue(requestTileData)
 // xgetbv0 returns XCR0 (XGETBV with ECX = 0); the caller checks OSXSAVE first.
 func xgetbv0() uint64
 
-// amxTile wraps an AMX kernel as a tileFuncD: it builds the tile configuration for k (on the
-// stack) and calls the kernel, which loads it, computes and releases the tiles.
-func amxTile(f func(cfg *uint32, k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int)) tileFuncD {
-	return func(k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int) {
-		var cfg [16]uint32
-		amxConfig(&cfg, k)
-		f(&cfg[0], k, a, b, ldb, c, ldc, bias, acc, n)
-	}
+// amxTile48, amxTile32 and amxTile16 are the AMX kernels as tileFuncD: each builds the tile
+// configuration for k on its stack (direct calls, so that it does not escape: no allocation) and
+// calls the kernel, which loads it, computes and releases the tiles.
+func amxTile48(k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int) {
+	var cfg [16]uint32
+	amxConfig(&cfg, k)
+	amxBF16x48(&cfg[0], k, a, b, ldb, c, ldc, bias, acc, n)
+}
+
+func amxTile32(k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int) {
+	var cfg [16]uint32
+	amxConfig(&cfg, k)
+	amxBF16x32(&cfg[0], k, a, b, ldb, c, ldc, bias, acc, n)
+}
+
+func amxTile16(k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int) {
+	var cfg [16]uint32
+	amxConfig(&cfg, k)
+	amxBF16x16(&cfg[0], k, a, b, ldb, c, ldc, bias, acc, n)
 }
 
 // amxBF16x48 computes n tiles of 16×48 (tileFuncD, A in the packA16AMX layout) with AMX-BF16: cfg

@@ -189,11 +189,12 @@ func (m *machine) tileOp(in inst) (bool, error) {
 var amxAsmKernels = []struct {
 	name string
 	fn   func(cfg *uint32, k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
+	tile tileFuncD // its wrapper, as the kernel list holds it
 	nv   int
 }{
-	{"amxBF16x16", amxBF16x16, 1},
-	{"amxBF16x32", amxBF16x32, 2},
-	{"amxBF16x48", amxBF16x48, 3},
+	{"amxBF16x16", amxBF16x16, amxTile16, 1},
+	{"amxBF16x32", amxBF16x32, amxTile32, 2},
+	{"amxBF16x48", amxBF16x48, amxTile48, 3},
 }
 
 // TestAMXKernelsEmulated checks the AMX kernels' machine code on any x86 CPU, as
@@ -239,7 +240,7 @@ func TestAMXKernelsEmulated(t *testing.T) {
 				for _, acc := range []int{0, 1} {
 					for _, withBias := range []bool{false, true} {
 						for _, n := range []int{1, 3} {
-							checkAMXEmulated(t, prog, ak.fn, ak.nv, k, acc, n, withBias, ok, rng)
+							checkAMXEmulated(t, prog, ak.tile, ak.nv, k, acc, n, withBias, ok, rng)
 						}
 					}
 				}
@@ -258,8 +259,7 @@ func randBF16(rng *rand.Rand, n int) []float32 {
 	return f
 }
 
-func checkAMXEmulated(t *testing.T, prog *program, fn func(*uint32, int, *uint32, *uint32, int, *float32, int, *float32, int, int),
-	nv, k, acc, n int, withBias, native bool, rng *rand.Rand) {
+func checkAMXEmulated(t *testing.T, prog *program, native tileFuncD, nv, k, acc, n int, withBias, runNative bool, rng *rand.Rand) {
 	t.Helper()
 	w := 16 * nv
 	rows := amxRows * n
@@ -326,9 +326,9 @@ func checkAMXEmulated(t *testing.T, prog *program, fn func(*uint32, int, *uint32
 			}
 		}
 	}
-	if native {
+	if runNative {
 		cNat := append([]float32(nil), c0...)
-		amxTile(fn)(k, &ap[0], &bp[0], panelWidth, &cNat[0], ldc, biasPtr, acc, n)
+		native(k, &ap[0], &bp[0], panelWidth, &cNat[0], ldc, biasPtr, acc, n)
 		for i := range cNat {
 			if d := math.Abs(float64(cNat[i] - cEmu[i])); d > float64(k+4)*0x1p-24*(math.Abs(float64(cNat[i]))+float64(k)) {
 				t.Fatalf("%s: native C[%d] = %v, emulated %v", what, i, cNat[i], cEmu[i])

@@ -26,7 +26,7 @@ func archKernels() []*kernel {
 		if amx.OK {
 			// AMX CPUs all have AVX-512: float32 weights and NT/NN run on its tiles.
 			ks = append(ks, &kernel{name: "amx", mr: amxRows, nr: panelWidth, vw: 16, kc: 256, vec: true, amxA: true,
-				dtiles: []tileFuncD{amxTile(amxBF16x16), amxTile(amxBF16x32), amxTile(amxBF16x48)}, f32: f32})
+				dtiles: []tileFuncD{amxTile16, amxTile32, amxTile48}, f32: f32})
 		}
 		if cpu.X86.HasAVX512BF16 {
 			k := avx512("avx512bf16")
