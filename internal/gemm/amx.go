@@ -116,7 +116,8 @@ func daz(b uint32) float32 {
 func ftz(x float32) float32 { return daz(math.Float32bits(x)) }
 
 // amxTileGo is the Go stand-in of amxBF16x{16·nv} (tileFuncD with A in the packA16AMX layout): the
-// same tiles, K order and TDPBF16PS numerics (amxDot), then the bias added in float32.
+// same tiles, K order and TDPBF16PS numerics (amxDot, written out: each chunk of B is widened once for
+// its 16 rows), then the bias added in float32.
 func amxTileGo(nv int) tileFuncD {
 	return func(k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int) {
 		kp := (k + 1) / 2
@@ -129,6 +130,7 @@ func amxTileGo(nv int) tileFuncD {
 			bv = unsafe.Slice(bias, w)
 		}
 		var t [amxRows][panelWidth]float32
+		var lo, hi [16][panelWidth]float32 // a chunk of B widened, denormals as zero
 		for tt := 0; tt < n; tt++ {
 			ap := as[tt*amxRows*kp : (tt+1)*amxRows*kp]
 			ct := cs[tt*amxRows*ldc:]
@@ -141,13 +143,27 @@ func amxTileGo(nv int) tileFuncD {
 			}
 			for c0 := 0; c0 < kp; c0 += 16 {
 				cw := min(16, kp-c0)
+				for s := 0; s < cw; s++ {
+					for j, bw := range bs[(c0+s)*ldb : (c0+s)*ldb+w] {
+						lo[s][j], hi[s][j] = bf16LoDAZ(bw), bf16HiDAZ(bw)
+					}
+				}
 				chunk := ap[amxRows*c0:]
 				for r := range t {
 					trow := t[r][:w]
 					for s, aw := range chunk[r*cw : r*cw+cw] {
-						brow := bs[(c0+s)*ldb : (c0+s)*ldb+w]
-						for j, bw := range brow {
-							trow[j] = amxDot(trow[j], aw, bw)
+						a0, a1 := bf16LoDAZ(aw), bf16HiDAZ(aw)
+						l, h := lo[s][:w], hi[s][:w]
+						for j, x := range trow {
+							x += float32(a0 * l[j]) // exact product, one rounding (no fused multiply-add)
+							if math.Float32bits(x)&0x7f800000 == 0 {
+								x = ftz(x)
+							}
+							x += float32(a1 * h[j])
+							if math.Float32bits(x)&0x7f800000 == 0 {
+								x = ftz(x)
+							}
+							trow[j] = x
 						}
 					}
 				}
