@@ -336,3 +336,85 @@ func checkAMXEmulated(t *testing.T, prog *program, native tileFuncD, nv, k, acc,
 		}
 	}
 }
+
+// TestAMXLinearEmulated runs whole Linear products through the driver with the AMX kernels' machine
+// code interpreted as the tiles (the amx kernel's blocking: 16×48, kc 256, A packed by packA16AMX),
+// so that edge tiles (m and n not multiples of 16 or 48, through the driver's scratch tile), odd k, K
+// tails inside and across K-blocks, bias and a residual accumulated into C are checked against the
+// float64 product of the bf16-rounded operands, on a CPU without AMX. Every tile call may touch only
+// the footprint its arguments define.
+func TestAMXLinearEmulated(t *testing.T) {
+	objdump, err := exec.LookPath("objdump")
+	if err != nil {
+		t.Skip("GNU objdump not found")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	interp := &kernel{name: "interpreted-amx", mr: amxRows, nr: panelWidth, vw: 16, kc: 256, amxA: true, f32: genericKernel}
+	for _, ak := range amxAsmKernels {
+		prog, err := disassemble(objdump, exe, ak.fn)
+		if err != nil {
+			t.Skipf("cannot disassemble %s: %v", ak.name, err)
+		}
+		w := 16 * ak.nv
+		var fail error
+		interp.dtiles = append(interp.dtiles, func(k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int) {
+			kp := (k + 1) / 2
+			var cfg [16]uint32
+			amxConfig(&cfg, k)
+			regs := []region{{w: cfg[:]}, {w: unsafe.Slice(a, n*amxRows*kp)}, {w: unsafe.Slice(b, (kp-1)*ldb+w)},
+				{f: unsafe.Slice(c, (amxRows*n-1)*ldc+w)}}
+			biasAddr := uint64(0)
+			if bias != nil {
+				regs = append(regs, region{f: unsafe.Slice(bias, w)})
+				biasAddr = uint64(uintptr(unsafe.Pointer(bias)))
+			}
+			m := &machine{regions: regs, args: []uint64{regs[0].addr(), uint64(k), regs[1].addr(), regs[2].addr(),
+				uint64(ldb), regs[3].addr(), uint64(ldc), biasAddr, uint64(acc), uint64(n)}}
+			if err := m.run(prog); err != nil && fail == nil {
+				fail = fmt.Errorf("%s k=%d n=%d acc=%d: %v", ak.name, k, n, acc, err)
+			}
+		})
+		defer func() {
+			if fail != nil {
+				t.Error(fail)
+			}
+		}()
+	}
+	prev := current.Swap(interp)
+	defer current.Store(prev)
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, sh := range []shape{{1, 1, 1}, {16, 48, 32}, {17, 50, 33}, {5, 17, 3}, {40, 100, 300}, {33, 96, 513}, {48, 20, 256}} {
+		for _, residual := range []bool{false, true} {
+			m, n, k := sh.m, sh.n, sh.k
+			a := newMatrix(rng, m, k, k+1, 1, true)
+			wm := newMatrix(rng, n, k, k, 0, true)
+			bias := randFloats(rng, n)
+			c := newMatrix(rng, m, n, n+2, 1, true)
+			c0 := append([]float32(nil), c.data...)
+			ep := Epilogue{}
+			if residual {
+				ep = Epilogue{Res: c.data, LdRes: c.ld}
+			}
+			LinearEpilogue(nil, c.data, c.ld, a.data, a.ld, m, PackBF16(wm.data, n, k), bias, ep)
+			ar := newMatrix(nil, m, k, k, 0, false)
+			for i := 0; i < m; i++ {
+				for p := 0; p < k; p++ {
+					ar.data[i*k+p] = RoundBF16(a.at(i, p))
+				}
+			}
+			ref, mag := reference(m, n, k, ar, func(p, j int) float32 { return RoundBF16(wm.at(j, p)) }, bias)
+			if residual {
+				for i := 0; i < m; i++ {
+					for j := 0; j < n; j++ {
+						ref[i*n+j] += float64(c0[i*c.ld+j])
+						mag[i*n+j] += math.Abs(float64(c0[i*c.ld+j]))
+					}
+				}
+			}
+			compare(t, fmt.Sprintf("m%d n%d k%d residual=%v", m, n, k, residual), c, ref, mag, k)
+		}
+	}
+}

@@ -57,7 +57,8 @@
 // without the instructions being available: TestAsmKernelsEmulated disassembles the test binary
 // with GNU objdump and interprets the kernels' handful of instructions (cross-checked against the
 // native run on CPUs that have them); TestAMXKernelsEmulated does the same for the AMX tile
-// instructions (LDTILECFG, TILELOADD, TDPBF16PS, TILESTORED, TILEZERO, TILERELEASE, per the SDM).
+// instructions (LDTILECFG, TILELOADD, TDPBF16PS, TILESTORED, TILEZERO, TILERELEASE, per the SDM),
+// and TestAMXLinearEmulated runs whole Linear products through the driver on the interpreted AMX code.
 //
 // # Threads
 //
