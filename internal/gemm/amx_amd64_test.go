@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"golang.org/x/sys/cpu"
 )
 
 // tileState is the AMX state of the interpreter (machine): the configuration LDTILECFG loaded
@@ -416,5 +418,18 @@ func TestAMXLinearEmulated(t *testing.T) {
 			}
 			compare(t, fmt.Sprintf("m%d n%d k%d residual=%v", m, n, k, residual), c, ref, mag, k)
 		}
+	}
+}
+
+// TestXGETBV checks the XCR0 read the AMX probe relies on, on the bits every AVX machine has: the OS
+// saves the SSE and AVX state (bits 1 and 2).
+func TestXGETBV(t *testing.T) {
+	if !cpu.X86.HasOSXSAVE || !cpu.X86.HasAVX {
+		t.Skip("no OSXSAVE or AVX")
+	}
+	if x := xgetbv0(); x&6 != 6 {
+		t.Errorf("XCR0 = %#x: SSE and AVX state bits not set on a CPU with AVX", x)
+	} else {
+		t.Logf("XCR0 = %#x (AMX tile state bits 17-18: %v)", x, x&(3<<17) == 3<<17)
 	}
 }
