@@ -86,8 +86,9 @@ fuzz:
 # 8 cached labels) with fp32 and with bf16 weights on all cores, the label-encoding time, the sgemm
 # roofline (this run's best GEMM rate at M=400, K=768, N=3072) and the model's ratio to it, and the
 # PyTorch CPU reference side by side (../shared/bench/torch_xclip.py, at 1 and 2 threads, when python3
-# with torch is installed): 3 rounds of our runs, each followed by the reference's, so that both are
-# timed on the machine as it is at that moment. BENCH_FLAGS adds xclip bench flags (--json, --threads N,
+# with torch is installed; in fp32 for the fp32 run and with bf16 Linear weights, through oneDNN, for the
+# bf16 run): 3 rounds of our runs, each followed by the reference's, so that both are timed on the
+# machine as it is at that moment. BENCH_FLAGS adds xclip bench flags (--json, --threads N,
 # --batch N, --runs N, --rounds N).
 BENCH_MODEL ?= $(if $(XCLIP_GOLDEN),$(XCLIP_GOLDEN)/base-patch32-8f)
 BENCH_TORCH ?= $(wildcard $(abspath ../shared/bench/torch_xclip.py))
@@ -99,7 +100,7 @@ bench-model:
 		echo "checkpoint folder, e.g. microsoft/xclip-base-patch32 as downloaded) or XCLIP_GOLDEN=DIR (the golden folder," >&2; \
 		echo "whose base-patch32-8f is timed; ../shared/golden is used when it exists)." >&2; exit 2; }
 	$(BIN)/xclip bench --model $(BENCH_MODEL) --dtype fp32 $(if $(BENCH_TORCH),--torch $(BENCH_TORCH)) $(BENCH_FLAGS)
-	$(BIN)/xclip bench --model $(BENCH_MODEL) --dtype bf16 $(BENCH_FLAGS)
+	$(BIN)/xclip bench --model $(BENCH_MODEL) --dtype bf16 $(if $(BENCH_TORCH),--torch $(BENCH_TORCH)) $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(BIN)

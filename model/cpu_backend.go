@@ -29,7 +29,8 @@ type CPUOptions struct {
 	Threads int
 	// BF16 stores the Linear layers' weights as bfloat16 (rounded to nearest even): half the memory
 	// and memory traffic. Products are summed in float32; activations stay float32, except on CPUs with
-	// AVX512_BF16, where VDPBF16PS multiplies bf16 pairs of weights and activations.
+	// AMX-BF16 (TDPBF16PS tiles) or AVX512_BF16 (VDPBF16PS), which multiply bf16 pairs of weights and
+	// activations (rounded to bf16 as they are packed).
 	BF16 bool
 }
 
@@ -47,17 +48,29 @@ func NewCPUBackendOptions(o CPUOptions) Backend {
 	return c
 }
 
-// ParseDType reads a precision name for the CPU backend: "fp32" (also "float32") or "bf16" (also
-// "bfloat16"); it returns whether it is bf16.
+// ParseDType reads a precision name for the CPU backend: "fp32" (also "float32"), "bf16" (also
+// "bfloat16"), or "auto" (also ""): the fastest path within the reduced-precision tolerances, as
+// AutoBF16 decides. It returns whether it is bf16.
 func ParseDType(s string) (bf16 bool, err error) {
 	switch s {
-	case "fp32", "float32", "":
+	case "fp32", "float32":
 		return false, nil
 	case "bf16", "bfloat16":
 		return true, nil
+	case "auto", "":
+		bf16, _ := AutoBF16()
+		return bf16, nil
 	}
-	return false, fmt.Errorf("unknown dtype %q (want fp32 or bf16)", s)
+	return false, fmt.Errorf("unknown dtype %q (want auto, fp32 or bf16)", s)
 }
+
+// AutoBF16 is what precision=auto means on this CPU: bf16 weights where the CPU multiplies bf16
+// faster than fp32 (AMX-BF16), fp32 elsewhere — with the reason, for logs. The rule is gemm.AutoBF16.
+func AutoBF16() (bf16 bool, why string) { return gemm.AutoBF16() }
+
+// AMXStatus reports whether the CPU backend multiplies bf16 weights on AMX tiles in this process
+// and, if not, why ("CPU lacks AMX", or the OS's refusal of the tile state): for logs and xclip bench.
+func AMXStatus() (ok bool, why string) { return gemm.AMXStatus() }
 
 func (c *cpuBackend) Name() string {
 	if c.bf16 {

@@ -14,7 +14,7 @@ import (
 )
 
 // allKernels are gemm's kernels, best first; a CPU runs a suffix of them.
-var allKernels = []string{"avx512bf16", "avx512", "avx2", "generic"}
+var allKernels = []string{"amx", "avx512bf16", "avx512", "avx2", "generic"}
 
 // goldenCase is a golden folder with its model loaded and its inputs.
 type goldenCase struct {
@@ -70,8 +70,8 @@ func (c *goldenCase) checkTinyFP32(t *testing.T) {
 	t.Logf("%s: worst max abs diff %.3g over %d outputs", c.name, worst, len(tinyGoldenNames))
 }
 
-// TestGoldenEveryKernel forces each of gemm's kernels in turn (AVX-512 with VDPBF16PS, AVX-512, AVX2,
-// portable Go) and checks the tiny goldens and base-patch32-8f at fp32 tolerances with each the CPU
+// TestGoldenEveryKernel forces each of gemm's kernels in turn (AMX, AVX-512 with VDPBF16PS, AVX-512,
+// AVX2, portable Go) and checks the tiny goldens and base-patch32-8f at fp32 tolerances with each the CPU
 // supports. Kernels this CPU lacks are logged: their assembly is still checked instruction by
 // instruction by internal/gemm's TestAsmKernelsEmulated, and their blocking by its stand-in kernels.
 // The portable kernel is about 20 times slower; with -short it skips base-patch32.
@@ -117,9 +117,10 @@ func TestGoldenEveryKernel(t *testing.T) {
 // TestGoldenBF16 loads base-patch32-8f with bf16 weights and checks it, on each bf16 path, against
 // the golden (the README's reduced-precision tolerances: the same top-1 label for every video, logits
 // within 0.05, embeddings cosine >= 0.999) and against the fp32 model (same top-1, cosine >= 0.999).
-// The paths: the best kernel here (weights widened to float32, or VDPBF16PS on AVX512_BF16), the
-// portable kernel, and the VDPBF16PS path emulated in Go (activations rounded to bf16 too), so that
-// the dot-product path's numerics are checked on any CPU.
+// The paths: the best kernel here (weights widened to float32, VDPBF16PS on AVX512_BF16, or AMX
+// tiles), and the VDPBF16PS and AMX paths emulated in Go (activations rounded to bf16 too, the AMX
+// one with its 16×48 blocking, tile-block packing and TDPBF16PS numerics), so that the dot-product
+// paths' numerics are checked on any CPU.
 func TestGoldenBF16(t *testing.T) {
 	t.Run("tiny", func(t *testing.T) {
 		for _, name := range []string{"xclip-tiny-a", "xclip-tiny-b"} {
@@ -135,7 +136,7 @@ func TestGoldenBF16(t *testing.T) {
 	fp32 := loadGoldenCase(t, "base-patch32-8f", CPUOptions{})
 	ref := peerOutputs(t, fp32.model, fp32.g, fp32.pixels)
 	bf := loadGoldenCase(t, "base-patch32-8f", CPUOptions{BF16: true})
-	kernels := []string{gemm.Kernels()[0], "emulated-avx512bf16"}
+	kernels := []string{gemm.Kernels()[0], "emulated-avx512bf16", "emulated-amx"}
 	if testing.Short() {
 		kernels = kernels[:1]
 	}

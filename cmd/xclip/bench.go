@@ -36,6 +36,7 @@ type benchResult struct {
 	Runs    int    `json:"runs"`   // timed runs per round
 	Rounds  int    `json:"rounds"` // rounds of runs, alternating with the PyTorch reference's
 	CPU     string `json:"cpu"`
+	AMX     string `json:"amx"` // "on", or why the AMX-BF16 kernel is off ("CPU lacks AMX", the OS's refusal)
 
 	LoadS         float64   `json:"load_s"`
 	TextEncodeS   float64   `json:"text_encode_s"`     // first TextFeatures call for the labels
@@ -61,12 +62,17 @@ type benchResult struct {
 	TorchTextS       float64       `json:"torch_text_encode_s,omitempty"` // at its best thread setting
 	TorchGemmGFLOPS  float64       `json:"torch_gemm_gflops,omitempty"`   // its F.linear rate at the roofline shape, best thread setting
 	TorchUnavailable string        `json:"torch_unavailable,omitempty"`   // why the reference did not run
+	// TorchDType is the reference's weight format: bf16 (nn.Linear weights in bf16, through oneDNN)
+	// when ours is bf16, so that the ratio compares like with like; else fp32.
+	TorchDType          string  `json:"torch_dtype,omitempty"`
+	TorchGemmBF16GFLOPS float64 `json:"torch_gemm_bf16_gflops,omitempty"` // bf16 runs: its bf16 F.linear rate at the roofline shape
 }
 
 // torchResult is one run of ../shared/bench/torch_xclip.py --bench (its JSON, as printed).
 type torchResult struct {
 	Round         int     `json:"round"` // added here: which round ran it
 	Peer          string  `json:"peer"`
+	DType         string  `json:"dtype"`
 	Threads       int     `json:"threads"`
 	Batch         int     `json:"batch"`
 	WindowSMedian float64 `json:"window_s_median"`
@@ -78,7 +84,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", stderr)
 	dir := fs.String("model", "", "checkpoint folder: model.safetensors, or config.json + weights_manifest.json (formula weights); or hub id ORG/NAME[@REVISION]")
 	device := fs.String("device", "cpu", "backend: cpu, cuda (CUDA builds: make xclip-cuda) or auto")
-	dtype := fs.String("dtype", "", "weights: fp32 or bf16 (CPU default fp32; CUDA default bf16, also fp16)")
+	dtype := fs.String("dtype", "", "weights: auto, fp32 or bf16 (CPU default auto: bf16 with AMX, else fp32; CUDA default bf16, also fp16); with --torch the reference runs in the same format (bf16 or fp32)")
 	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")
 	batch := fs.Int("batch", 1, "windows per EncodeVideo call (as from different streams)")
 	streams := fs.Int("streams", 1, "goroutines running windows at once on the one model (as several elements in one process)")
@@ -127,12 +133,17 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	r := benchResult{Model: *dir, Device: *device, DType: backendDType(backend.Name()),
 		Threads: gemm.NewPool(*threads).Threads(), Batch: *batch, Streams: *streams, Labels: *labels, Runs: *runs,
-		Rounds: 1, CPU: cpuName()}
+		Rounds: 1, CPU: cpuName(), AMX: "on"}
+	if ok, why := model.AMXStatus(); !ok {
+		r.AMX = "off: " + why
+	}
 	var torch *torchRunner
 	if *torchScript != "" {
 		torch, r.TorchUnavailable = newTorchRunner(*torchScript, *python, folder, tthreads, *labels, max(1, *torchRuns), *batch)
 		if torch != nil {
 			r.Rounds = *rounds
+			torch.dtype = torchDType(r.DType)
+			r.TorchDType = torch.dtype
 		}
 	}
 
@@ -359,6 +370,7 @@ type torchRunner struct {
 	script, python, dir string
 	threads             []int
 	labels, runs, batch int
+	dtype               string            // --dtype of the reference: fp32 or bf16
 	medians             map[int][]float64 // per thread count, the median of each round
 	texts               map[int][]float64
 }
@@ -385,7 +397,8 @@ func (t *torchRunner) round(r *benchResult, round int, ours []float64) string {
 	for _, th := range t.threads {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 		cmd := exec.CommandContext(ctx, t.python, t.script, "--bench", "--formula", t.dir, "--threads", fmt.Sprint(th),
-			"--labels", fmt.Sprint(t.labels), "--runs", fmt.Sprint(t.runs), "--batch", fmt.Sprint(t.batch))
+			"--labels", fmt.Sprint(t.labels), "--runs", fmt.Sprint(t.runs), "--batch", fmt.Sprint(t.batch),
+			"--dtype", t.dtype)
 		cmd.Env = torchEnv(th)
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
@@ -434,6 +447,23 @@ print(best)`, r.TorchThreads)
 	if out, err := pc.Output(); err == nil {
 		fmt.Sscan(lastLine(out), &r.TorchGemmGFLOPS)
 	}
+	if t.dtype == "bf16" { // and in bf16, as the reference's bf16 Linear layers run (oneDNN where the CPU has bf16)
+		pc := exec.Command(t.python, "-c", strings.Replace(probe, "torch.randn(3072, 768)",
+			"torch.randn(3072, 768)\na, w = a.to(torch.bfloat16), w.to(torch.bfloat16)", 1))
+		pc.Env = torchEnv(r.TorchThreads)
+		if out, err := pc.Output(); err == nil {
+			fmt.Sscan(lastLine(out), &r.TorchGemmBF16GFLOPS)
+		}
+	}
+}
+
+// torchDType is the reference's --dtype for our weight format: bf16 for bf16, fp32 otherwise (the
+// reference runs on the CPU: it has no fp16 path).
+func torchDType(ours string) string {
+	if ours == "bf16" {
+		return "bf16"
+	}
+	return "fp32"
 }
 
 // torchEnv is the environment of a PyTorch run at threads threads: unless the caller's environment says
@@ -455,7 +485,7 @@ func torchEnv(threads int) []string {
 
 func printBench(w io.Writer, r *benchResult) {
 	fmt.Fprintf(w, "xclip bench: %s\n", r.Model)
-	fmt.Fprintf(w, "  cpu            %s; load average %s\n", r.CPU, r.LoadAvg)
+	fmt.Fprintf(w, "  cpu            %s; load average %s; AMX %s\n", r.CPU, r.LoadAvg, r.AMX)
 	fmt.Fprintf(w, "  backend        %s, %d threads, dtype %s, batch %d, streams %d, %d labels\n",
 		r.Backend, r.Threads, r.DType, r.Batch, r.Streams, r.Labels)
 	fmt.Fprintf(w, "  load           %.2f s\n", r.LoadS)
@@ -470,8 +500,12 @@ func printBench(w io.Writer, r *benchResult) {
 	switch {
 	case len(r.Torch) > 0 && r.TorchUnavailable == "":
 		for _, t := range r.Torch {
-			fmt.Fprintf(w, "  pytorch        round %d: %s, threads %d: window %.3f s median, text %.3f s\n",
-				t.Round+1, t.Peer, t.Threads, t.WindowSMedian, t.TextEncodeS)
+			fmt.Fprintf(w, "  pytorch        round %d: %s, %s, threads %d: window %.3f s median, text %.3f s\n",
+				t.Round+1, t.Peer, r.TorchDType, t.Threads, t.WindowSMedian, t.TextEncodeS)
+		}
+		if r.TorchGemmBF16GFLOPS > 0 {
+			fmt.Fprintf(w, "  pytorch bf16   the ratio below is bf16 against bf16; its bf16 F.linear at M=400 K=768 N=3072: %.1f GFLOP/s\n",
+				r.TorchGemmBF16GFLOPS)
 		}
 		rs := make([]string, len(r.RoundSpeedups))
 		for i, x := range r.RoundSpeedups {

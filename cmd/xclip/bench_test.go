@@ -156,3 +156,73 @@ func TestSpeedupText(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchTorchBF16: with --dtype bf16 the reference runs with --dtype bf16 too (the stand-in
+// interpreter records what it was asked), in every round, and its bf16 GEMM rate is probed and
+// printed; the text output names the formats. With fp32 it is asked for fp32.
+func TestBenchTorchBF16(t *testing.T) {
+	dir := t.TempDir()
+	py := filepath.Join(dir, "python3")
+	script := `#!/bin/sh
+if [ "$1" = "-c" ]; then
+	case "$2" in *bfloat16*) echo 456.0 ;; *perf_counter*) echo 123.0 ;; esac
+	exit 0
+fi
+threads=1
+dtype=none
+while [ $# -gt 0 ]; do
+	[ "$1" = "--threads" ] && threads=$2
+	[ "$1" = "--dtype" ] && dtype=$2
+	shift
+done
+echo "{\"peer\": \"stand-in\", \"dtype\": \"$dtype\", \"threads\": $threads, \"batch\": 1, \"window_s_median\": 2, \"window_s_min\": 1, \"text_encode_s\": 0.5}"
+`
+	if err := os.WriteFile(py, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ref := filepath.Join(dir, "torch_xclip.py")
+	if err := os.WriteFile(ref, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, dt := range []string{"bf16", "fp32"} {
+		args := []string{"bench", "--model", tinyModelDir(t), "--dtype", dt, "--runs", "1", "--rounds", "2", "--labels", "2",
+			"--roofline=false", "--torch", ref, "--python", py, "--torch-threads", "1", "--torch-runs", "1"}
+		code, out, errOut := runCLI(t, append(args, "--json")...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", dt, code, errOut)
+		}
+		var r struct {
+			DType      string `json:"dtype"`
+			AMX        string `json:"amx"`
+			TorchDType string `json:"torch_dtype"`
+			Torch      []struct {
+				DType string `json:"dtype"`
+			} `json:"torch"`
+			TorchGemmBF16 float64 `json:"torch_gemm_bf16_gflops"`
+			TorchSpeedup  float64 `json:"torch_speedup"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("%s: not JSON: %v\n%s", dt, err, out)
+		}
+		if r.DType != dt || r.TorchDType != dt || len(r.Torch) != 2 || r.TorchSpeedup <= 0 || r.AMX == "" {
+			t.Fatalf("%s: dtype %q, reference dtype %q, %d reference runs, speed-up %v, AMX %q:\n%s",
+				dt, r.DType, r.TorchDType, len(r.Torch), r.TorchSpeedup, r.AMX, out)
+		}
+		for i, tr := range r.Torch {
+			if tr.DType != dt {
+				t.Errorf("%s: reference run %d was asked for --dtype %q", dt, i, tr.DType)
+			}
+		}
+		if want := map[string]float64{"bf16": 456, "fp32": 0}[dt]; r.TorchGemmBF16 != want {
+			t.Errorf("%s: reference bf16 GEMM %v GFLOP/s, want %v", dt, r.TorchGemmBF16, want)
+		}
+		code, out, errOut = runCLI(t, args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", dt, code, errOut)
+		}
+		if !strings.Contains(out, "stand-in, "+dt+", threads 1") || !strings.Contains(out, "AMX ") ||
+			strings.Contains(out, "pytorch bf16") != (dt == "bf16") {
+			t.Errorf("%s: text output does not name the formats:\n%s", dt, out)
+		}
+	}
+}

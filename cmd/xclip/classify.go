@@ -40,7 +40,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON object (labels, logits, probs, ...)")
 	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")
 	device := fs.String("device", "auto", "where inference runs: cpu, cuda (CUDA builds: make xclip-cuda) or auto")
-	dtype := fs.String("dtype", "", "weights: fp32 or bf16 (CPU default fp32; CUDA default bf16, also fp16)")
+	dtype := fs.String("dtype", "", "weights: auto, fp32 or bf16 (CPU default auto: bf16 with AMX, else fp32; CUDA default bf16, also fp16)")
 	savePixels := fs.String("save-pixels", "", "also write the preprocessed window to this safetensors file (key pixel_values)")
 	video := addVideoFlags(fs)
 	fs.Usage = func() {

@@ -13,7 +13,8 @@ import (
 const cudaBuilt = true
 
 // newBackend returns the backend for --device (cpu, cuda, or auto: cuda in this build) and --dtype
-// (cuda: bf16 (default), fp16, or fp32 for verification; cpu: fp32 (default) or bf16 weights).
+// (cuda: bf16 (default), fp16, or fp32 for verification; cpu: auto (default: bf16 with AMX, else fp32),
+// fp32 or bf16 weights).
 func newBackend(device string, threads int, dtype string) (model.Backend, error) {
 	switch device {
 	case "cpu":
@@ -24,7 +25,7 @@ func newBackend(device string, threads int, dtype string) (model.Backend, error)
 		return model.NewCPUBackendOptions(model.CPUOptions{Threads: threads, BF16: bf16}), nil
 	case "cuda", "auto", "":
 		dt := cuda.BF16
-		if dtype != "" {
+		if dtype != "" && dtype != "auto" {
 			var err error
 			if dt, err = cuda.ParseDType(dtype); err != nil {
 				return nil, err

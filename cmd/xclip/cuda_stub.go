@@ -16,7 +16,7 @@ const cudaBuilt = false
 var errNoCUDA = errors.New("this xclip was built without CUDA; build with -tags cuda (make xclip-cuda)")
 
 // newBackend returns the backend for --device (cpu, cuda, or auto: the CPU in this build) and --dtype
-// ("" or fp32, or bf16 weights, on the CPU).
+// (auto or "": bf16 weights on CPUs with AMX, else fp32; fp32; bf16).
 func newBackend(device string, threads int, dtype string) (model.Backend, error) {
 	switch device {
 	case "cpu", "auto", "":

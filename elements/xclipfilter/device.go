@@ -6,10 +6,16 @@ import (
 	"github.com/xclipfilter/xclipfilter/model"
 )
 
-// cpuBackend is the CPU backend for the precision property: fp32 (auto) or bf16 weights.
+// cpuBackend is the CPU backend for the precision property: fp32 or bf16 weights; auto is bf16 where
+// the CPU multiplies bf16 faster (AMX), fp32 elsewhere (model.AutoBF16 says which, and why).
 func cpuBackend(precision int) (model.Backend, string, error) {
 	switch precision {
-	case precisionAuto, precisionFP32:
+	case precisionAuto:
+		if bf16, why := model.AutoBF16(); bf16 {
+			return model.NewCPUBackendOptions(model.CPUOptions{BF16: true}), "precision=auto: bf16 weights on the CPU (" + why + ")", nil
+		}
+		return model.NewCPUBackend(0), "", nil
+	case precisionFP32:
 		return model.NewCPUBackend(0), "", nil
 	case precisionBF16:
 		return model.NewCPUBackendOptions(model.CPUOptions{BF16: true}), "inference on the CPU with bf16 weights", nil

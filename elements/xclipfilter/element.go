@@ -254,6 +254,13 @@ func (f *filter) classifier(dir string, device, precision int) (*model.Classifie
 	if note != "" {
 		f.log(C.GST_LEVEL_INFO, note)
 	}
+	if strings.HasPrefix(b.Name(), "cpu/") {
+		if ok, why := model.AMXStatus(); ok {
+			f.log(C.GST_LEVEL_DEBUG, "backend "+b.Name()+": AMX-BF16 tiles available")
+		} else {
+			f.log(C.GST_LEVEL_DEBUG, "backend "+b.Name()+": no AMX ("+why+")")
+		}
+	}
 	c, err := model.NewClassifier(dir, model.Options{Backend: b})
 	if err != nil {
 		return nil, &startError{domainResource, codeNotFound, fmt.Sprintf("cannot load the X-CLIP model %s: %v", dir, err)}

@@ -146,9 +146,9 @@ var properties = []property{
 		blurb: "Windows skipped since the element started because inference was busy or the labels were " +
 			"still being encoded"},
 	{id: C.XCLIP_PROP_PRECISION, name: "precision", nick: "Precision", kind: propPrecision, def: defaultPrecision,
-		blurb: "Number format of the model's weights: auto (fp32 on the CPU, bf16 on a GPU), fp32 (the reference " +
-			"numbers), bf16 (half the memory; the CPU's bf16 dot-product instruction where it has one; same top " +
-			"label, embeddings within cosine 0.999 of fp32) or fp16 (GPU only)"},
+		blurb: "Number format of the model's weights: auto (bf16 on a GPU and on CPUs with AMX, else fp32), fp32 " +
+			"(the reference numbers), bf16 (half the memory; the CPU's AMX tiles or bf16 dot-product instruction " +
+			"where it has them; same top label, embeddings within cosine 0.999 of fp32) or fp16 (GPU only)"},
 	{id: C.XCLIP_PROP_PRINT, name: "print", nick: "Print results", kind: propPrint, def: defaultPrint, playing: true,
 		blurb: "Also write every window's result to standard output: none; text, one line per window " +
 			"(\"00:00:02.133–00:00:04.267  window 3  a fall 0.91 | nobody 0.07\": first and last frame's time, " +

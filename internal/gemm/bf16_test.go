@@ -27,20 +27,22 @@ func TestRoundBF16(t *testing.T) {
 }
 
 // withEmulated runs f for every kernel as forEachKernel does, and for the hidden emulated-avx512bf16
-// kernel.
+// and emulated-amx kernels (the VDPBF16PS and AMX paths' packing, blocking and numerics in Go).
 func withEmulated(t *testing.T, f func(t *testing.T)) {
 	forEachKernel(t, f)
-	t.Run("emulated-avx512bf16", func(t *testing.T) {
-		restore, err := UseKernel("emulated-avx512bf16")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer restore()
-		if !DotBF16() {
-			t.Fatal("DotBF16() = false on the emulated dot kernel")
-		}
-		f(t)
-	})
+	for _, name := range []string{"emulated-avx512bf16", "emulated-amx"} {
+		t.Run(name, func(t *testing.T) {
+			restore, err := UseKernel(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer restore()
+			if !DotBF16() {
+				t.Fatalf("DotBF16() = false on %s", name)
+			}
+			f(t)
+		})
+	}
 }
 
 // TestLinearBF16: Linear on PackBF16 weights equals the product with the weights rounded to bf16 (and

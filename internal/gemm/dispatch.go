@@ -39,8 +39,14 @@ type kernel struct {
 	tiles []tileFunc
 	// wtiles are the same tiles for bf16 weights (B widened to float32, FMAs in float32).
 	wtiles []tileFuncW
-	// dtiles, when set, replace wtiles: bf16 weights and activations, VDPBF16PS (A is packed as bf16).
+	// dtiles, when set, replace wtiles: bf16 weights and activations, VDPBF16PS or AMX (A is packed as
+	// bf16).
 	dtiles []tileFuncD
+	// amxA: A is packed for dtiles in AMX tile blocks (packA16AMX) rather than as packA16 does.
+	amxA bool
+	// f32, if set, replaces this kernel for products with float32 weights and for NT and NN (the AMX
+	// kernels multiply only bf16).
+	f32 *kernel
 	// vec: the element-wise functions (vec.go) run in AVX2 assembly.
 	vec bool
 	// fewRows, if set, replaces this kernel for Linear products with float32 weights of m rows
@@ -58,9 +64,17 @@ func (k *kernel) mcRows() int {
 	return max(k.mr, r/k.mr*k.mr)
 }
 
+// forF32 is the kernel that multiplies float32 weights (and NT, NN) in k's place.
+func (k *kernel) forF32() *kernel {
+	if k.f32 != nil {
+		return k.f32
+	}
+	return k
+}
+
 // all lists the kernels compiled in and supported by this CPU, best first; the generic kernel is last,
 // followed by hidden test kernels.
-var all = append(archKernels(), genericKernel, emulatedDotKernel)
+var all = append(archKernels(), genericKernel, emulatedDotKernel, emulatedAMXKernel)
 
 var current atomic.Pointer[kernel]
 
@@ -68,11 +82,14 @@ func init() { current.Store(all[0]) }
 
 func active() *kernel { return current.Load() }
 
-// Kernel returns the name of the micro-kernel in use: "avx512bf16", "avx512", "avx2" or "generic".
+// Kernel returns the name of the micro-kernel in use: "amx", "avx512bf16", "avx512", "avx2" or
+// "generic".
 func Kernel() string { return active().name }
 
 // Kernels returns the names of the micro-kernels this CPU and build support, best first:
 //
+//   - "amx": bf16 weights and activations multiplied in AMX tiles (TDPBF16PS, 16×48 per call);
+//     float32 weights and the attention products on the avx512 tiles;
 //   - "avx512bf16": AVX-512F tiles, and bf16 weights multiplied by VDPBF16PS (AVX512_BF16) with the
 //     activations rounded to bf16;
 //   - "avx512": AVX-512F tiles; bf16 weights are widened to float32 in registers;
@@ -102,7 +119,8 @@ func DotBF16() bool { return active().dtiles != nil }
 // Besides the kernels Kernels lists, it accepts "emulated-avx512bf16": the generic kernel, but with
 // bf16 weights multiplied as the avx512bf16 kernel does (activations packed as bf16 pairs, each pair
 // of products added as VDPBF16PS adds it), in Go — so that the numerics and the packing of that path
-// can be tested on any CPU.
+// can be tested on any CPU; and "emulated-amx": the amx kernel's blocking, A packing and TDPBF16PS
+// numerics in Go (float32 weights on the generic kernel).
 func UseKernel(name string) (restore func(), err error) {
 	for _, k := range all {
 		if k.name == name {

@@ -8,8 +8,8 @@ import (
 	"unsafe"
 )
 
-// maxTile is the largest register tile, in floats (8×48).
-const maxTile = 8 * panelWidth
+// maxTile is the largest tile one kernel call computes, in floats (AMX: 16×48).
+const maxTile = amxRows * panelWidth
 
 // problem is one multiplication C[m,n] = A[m,k]·B[k,n] (+ bias[j]) with B already packed into
 // panels. It is cut into super-blocks of rows of A, each packed by a few pack tasks, then multiplied
@@ -81,6 +81,12 @@ func getProblem(m, n, k int, a []float32, lda int, c []float32, ldc int, bias []
 	p.acc0, p.act, p.res, p.ldr, p.post = 0, ActNone, nil, 0, false
 	p.vec = haveVecASM && p.kern.vec
 	return p
+}
+
+// useKernel makes p run on k instead of the kernel getProblem chose.
+func (p *problem) useKernel(k *kernel) {
+	p.kern = k
+	p.vec = haveVecASM && k.vec
 }
 
 // put drops the references to the caller's slices and recycles p.
@@ -216,6 +222,10 @@ func waitFor(c *atomic.Int32, want int32) {
 func (p *problem) pack(sb *superBlock, t int) {
 	micro := sb.mp / p.kern.mr
 	i0, i1 := micro*t/sb.npack, micro*(t+1)/sb.npack
+	if p.dot() && p.kern.amxA {
+		packA16AMX(sb.ap16, p.a[sb.r0*p.lda:], p.lda, sb.rows, p.k, p.kern.kc, i0, i1)
+		return
+	}
 	if p.dot() {
 		packA16(sb.ap16, p.a[sb.r0*p.lda:], p.lda, sb.rows, p.k, p.kern.mr, p.kern.kc, i0, i1)
 		return

@@ -466,8 +466,14 @@ func TestKernels(t *testing.T) {
 		t.Error("UseKernel(sse9) succeeded")
 	}
 	for _, k := range all {
-		if panelWidth%k.nr != 0 || k.nr%k.vw != 0 || len(k.tiles) != k.nr/k.vw || k.mr*k.nr > maxTile ||
-			len(k.wtiles) != len(k.tiles) || (k.dtiles != nil && len(k.dtiles) != len(k.tiles)) || k.kc%2 != 0 {
+		bad := panelWidth%k.nr != 0 || k.nr%k.vw != 0 || k.mr*k.nr > maxTile || k.kc%2 != 0
+		if k.f32 == nil {
+			bad = bad || len(k.tiles) != k.nr/k.vw || len(k.wtiles) != len(k.tiles) ||
+				(k.dtiles != nil && len(k.dtiles) != len(k.tiles))
+		} else { // bf16 only (AMX): whole 32-step tile depths except in the last K-block
+			bad = bad || len(k.dtiles) != k.nr/k.vw || k.f32.f32 != nil || (k.amxA && (k.mr != amxRows || k.kc%32 != 0))
+		}
+		if bad {
 			t.Errorf("kernel %s: inconsistent tile sizes", k.name)
 		}
 	}

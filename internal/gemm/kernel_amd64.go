@@ -22,12 +22,18 @@ func archKernels() []*kernel {
 				tiles:  []tileFunc{sgemmAVX512x8x16, sgemmAVX512x8x32, sgemmAVX512x8x48},
 				wtiles: []tileFuncW{bgemmAVX512x8x16, bgemmAVX512x8x32, bgemmAVX512x8x48}}
 		}
+		f32 := avx512("avx512")
+		if amx.OK {
+			// AMX CPUs all have AVX-512: float32 weights and NT/NN run on its tiles.
+			ks = append(ks, &kernel{name: "amx", mr: amxRows, nr: panelWidth, vw: 16, kc: 256, vec: true, amxA: true,
+				dtiles: []tileFuncD{amxTile16, amxTile32, amxTile48}, f32: f32})
+		}
 		if cpu.X86.HasAVX512BF16 {
 			k := avx512("avx512bf16")
 			k.dtiles = []tileFuncD{dgemmAVX512x8x16, dgemmAVX512x8x32, dgemmAVX512x8x48}
 			ks = append(ks, k)
 		}
-		ks = append(ks, avx512("avx512"))
+		ks = append(ks, f32)
 	}
 	if avx2 {
 		ks = append(ks, &kernel{name: "avx2", mr: 6, nr: 16, vw: 8, kc: 256, vec: true,

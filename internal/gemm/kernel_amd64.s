@@ -4406,3 +4406,306 @@ dgemmAVX512x8x16_write:
 dgemmAVX512x8x16_done:
 	VZEROUPPER
 	RET
+
+// func amxBF16x16(cfg *uint32, k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
+// AMX-BF16, 16×16 tile: C in TMM0, A in TMM3 (tail TMM5), B in TMM4 (tail TMM6).
+// AX cfg/acc/bias, SI packed A, DI packed B, BX A stride (64; the bias loop's row), R8 B stride,
+// R9 tail A stride (4t), R10 C tile, DX C stride, CX and R11 full chunks, R12 16 B rows, R13 tiles left.
+TEXT ·amxBF16x16(SB), NOSPLIT, $0-80
+	MOVQ cfg+0(FP), AX
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // LDTILECFG (AX)
+	MOVQ k+8(FP), CX
+	ADDQ $1, CX
+	SHRQ $1, CX
+	MOVQ CX, R9
+	ANDQ $15, R9
+	SHLQ $2, R9
+	SHRQ $4, CX
+	MOVQ CX, R11
+	MOVQ a+16(FP), SI
+	MOVQ ldb+32(FP), R8
+	SHLQ $2, R8
+	MOVQ R8, R12
+	SHLQ $4, R12
+	MOVQ ldc+48(FP), DX
+	SHLQ $2, DX
+	MOVQ c+40(FP), R10
+	MOVQ n+72(FP), R13
+
+amxBF16x16_tile:
+	MOVQ $64, BX
+	MOVQ b+24(FP), DI
+	MOVQ acc+64(FP), AX
+	TESTQ AX, AX
+	JZ amxBF16x16_zero
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x7b; BYTE $0x4b; BYTE $0x04; BYTE $0x12 // TILELOADD 0(R10)(DX*1), TMM0
+	JMP amxBF16x16_k
+
+amxBF16x16_zero:
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xc0 // TILEZERO TMM0
+
+amxBF16x16_k:
+	MOVQ R11, CX
+	TESTQ CX, CX
+	JZ amxBF16x16_tail
+
+amxBF16x16_loop:
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x1c; BYTE $0x1e // TILELOADD 0(SI)(BX*1), TMM3
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x24; BYTE $0x07 // TILELOADD 0(DI)(R8*1), TMM4
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x5a; BYTE $0x5c; BYTE $0xc3 // TDPBF16PS TMM0, TMM3, TMM4
+	ADDQ $1024, SI
+	ADDQ R12, DI
+	DECQ CX
+	JNZ amxBF16x16_loop
+
+amxBF16x16_tail:
+	TESTQ R9, R9
+	JZ amxBF16x16_store
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x2c; BYTE $0x0e // TILELOADD 0(SI)(R9*1), TMM5
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x34; BYTE $0x07 // TILELOADD 0(DI)(R8*1), TMM6
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xc5 // TDPBF16PS TMM0, TMM5, TMM6
+	LEAQ (SI)(R9*8), SI
+	LEAQ (SI)(R9*8), SI
+
+amxBF16x16_store:
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x7a; BYTE $0x4b; BYTE $0x04; BYTE $0x12 // TILESTORED TMM0, 0(R10)(DX*1)
+	MOVQ bias+56(FP), AX
+	TESTQ AX, AX
+	JZ amxBF16x16_next
+	VMOVUPS 0(AX), Y0
+	VMOVUPS 32(AX), Y1
+	MOVQ R10, BX
+	MOVQ $16, CX
+
+amxBF16x16_bias:
+	VADDPS 0(BX), Y0, Y8
+	VMOVUPS Y8, 0(BX)
+	VADDPS 32(BX), Y1, Y8
+	VMOVUPS Y8, 32(BX)
+	ADDQ DX, BX
+	DECQ CX
+	JNZ amxBF16x16_bias
+
+amxBF16x16_next:
+	LEAQ (R10)(DX*8), R10
+	LEAQ (R10)(DX*8), R10
+	DECQ R13
+	JNZ amxBF16x16_tile
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0xc0 // TILERELEASE
+	VZEROUPPER
+	RET
+
+// func amxBF16x32(cfg *uint32, k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
+// AMX-BF16, 16×32 tile: C in TMM0–TMM1, A in TMM3 (tail TMM5), B in TMM4 (tail TMM6).
+// AX cfg/acc/bias, SI packed A, DI packed B, BX A stride (64; the bias loop's row), R8 B stride,
+// R9 tail A stride (4t), R10 C tile, DX C stride, CX and R11 full chunks, R12 16 B rows, R13 tiles left.
+TEXT ·amxBF16x32(SB), NOSPLIT, $0-80
+	MOVQ cfg+0(FP), AX
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // LDTILECFG (AX)
+	MOVQ k+8(FP), CX
+	ADDQ $1, CX
+	SHRQ $1, CX
+	MOVQ CX, R9
+	ANDQ $15, R9
+	SHLQ $2, R9
+	SHRQ $4, CX
+	MOVQ CX, R11
+	MOVQ a+16(FP), SI
+	MOVQ ldb+32(FP), R8
+	SHLQ $2, R8
+	MOVQ R8, R12
+	SHLQ $4, R12
+	MOVQ ldc+48(FP), DX
+	SHLQ $2, DX
+	MOVQ c+40(FP), R10
+	MOVQ n+72(FP), R13
+
+amxBF16x32_tile:
+	MOVQ $64, BX
+	MOVQ b+24(FP), DI
+	MOVQ acc+64(FP), AX
+	TESTQ AX, AX
+	JZ amxBF16x32_zero
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x7b; BYTE $0x4b; BYTE $0x04; BYTE $0x12 // TILELOADD 0(R10)(DX*1), TMM0
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x7b; BYTE $0x4b; BYTE $0x4c; BYTE $0x12; BYTE $0x40 // TILELOADD 64(R10)(DX*1), TMM1
+	JMP amxBF16x32_k
+
+amxBF16x32_zero:
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xc0 // TILEZERO TMM0
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xc8 // TILEZERO TMM1
+
+amxBF16x32_k:
+	MOVQ R11, CX
+	TESTQ CX, CX
+	JZ amxBF16x32_tail
+
+amxBF16x32_loop:
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x1c; BYTE $0x1e // TILELOADD 0(SI)(BX*1), TMM3
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x24; BYTE $0x07 // TILELOADD 0(DI)(R8*1), TMM4
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x5a; BYTE $0x5c; BYTE $0xc3 // TDPBF16PS TMM0, TMM3, TMM4
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x64; BYTE $0x07; BYTE $0x40 // TILELOADD 64(DI)(R8*1), TMM4
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x5a; BYTE $0x5c; BYTE $0xcb // TDPBF16PS TMM1, TMM3, TMM4
+	ADDQ $1024, SI
+	ADDQ R12, DI
+	DECQ CX
+	JNZ amxBF16x32_loop
+
+amxBF16x32_tail:
+	TESTQ R9, R9
+	JZ amxBF16x32_store
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x2c; BYTE $0x0e // TILELOADD 0(SI)(R9*1), TMM5
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x34; BYTE $0x07 // TILELOADD 0(DI)(R8*1), TMM6
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xc5 // TDPBF16PS TMM0, TMM5, TMM6
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x74; BYTE $0x07; BYTE $0x40 // TILELOADD 64(DI)(R8*1), TMM6
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xcd // TDPBF16PS TMM1, TMM5, TMM6
+	LEAQ (SI)(R9*8), SI
+	LEAQ (SI)(R9*8), SI
+
+amxBF16x32_store:
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x7a; BYTE $0x4b; BYTE $0x04; BYTE $0x12 // TILESTORED TMM0, 0(R10)(DX*1)
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x7a; BYTE $0x4b; BYTE $0x4c; BYTE $0x12; BYTE $0x40 // TILESTORED TMM1, 64(R10)(DX*1)
+	MOVQ bias+56(FP), AX
+	TESTQ AX, AX
+	JZ amxBF16x32_next
+	VMOVUPS 0(AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	MOVQ R10, BX
+	MOVQ $16, CX
+
+amxBF16x32_bias:
+	VADDPS 0(BX), Y0, Y8
+	VMOVUPS Y8, 0(BX)
+	VADDPS 32(BX), Y1, Y8
+	VMOVUPS Y8, 32(BX)
+	VADDPS 64(BX), Y2, Y8
+	VMOVUPS Y8, 64(BX)
+	VADDPS 96(BX), Y3, Y8
+	VMOVUPS Y8, 96(BX)
+	ADDQ DX, BX
+	DECQ CX
+	JNZ amxBF16x32_bias
+
+amxBF16x32_next:
+	LEAQ (R10)(DX*8), R10
+	LEAQ (R10)(DX*8), R10
+	DECQ R13
+	JNZ amxBF16x32_tile
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0xc0 // TILERELEASE
+	VZEROUPPER
+	RET
+
+// func amxBF16x48(cfg *uint32, k int, a, b *uint32, ldb int, c *float32, ldc int, bias *float32, acc, n int)
+// AMX-BF16, 16×48 tile: C in TMM0–TMM2, A in TMM3 (tail TMM5), B in TMM4 (tail TMM6).
+// AX cfg/acc/bias, SI packed A, DI packed B, BX A stride (64; the bias loop's row), R8 B stride,
+// R9 tail A stride (4t), R10 C tile, DX C stride, CX and R11 full chunks, R12 16 B rows, R13 tiles left.
+TEXT ·amxBF16x48(SB), NOSPLIT, $0-80
+	MOVQ cfg+0(FP), AX
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // LDTILECFG (AX)
+	MOVQ k+8(FP), CX
+	ADDQ $1, CX
+	SHRQ $1, CX
+	MOVQ CX, R9
+	ANDQ $15, R9
+	SHLQ $2, R9
+	SHRQ $4, CX
+	MOVQ CX, R11
+	MOVQ a+16(FP), SI
+	MOVQ ldb+32(FP), R8
+	SHLQ $2, R8
+	MOVQ R8, R12
+	SHLQ $4, R12
+	MOVQ ldc+48(FP), DX
+	SHLQ $2, DX
+	MOVQ c+40(FP), R10
+	MOVQ n+72(FP), R13
+
+amxBF16x48_tile:
+	MOVQ $64, BX
+	MOVQ b+24(FP), DI
+	MOVQ acc+64(FP), AX
+	TESTQ AX, AX
+	JZ amxBF16x48_zero
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x7b; BYTE $0x4b; BYTE $0x04; BYTE $0x12 // TILELOADD 0(R10)(DX*1), TMM0
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x7b; BYTE $0x4b; BYTE $0x4c; BYTE $0x12; BYTE $0x40 // TILELOADD 64(R10)(DX*1), TMM1
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x7b; BYTE $0x4b; BYTE $0x94; BYTE $0x12; BYTE $0x80; BYTE $0x00; BYTE $0x00; BYTE $0x00 // TILELOADD 128(R10)(DX*1), TMM2
+	JMP amxBF16x48_k
+
+amxBF16x48_zero:
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xc0 // TILEZERO TMM0
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xc8 // TILEZERO TMM1
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xd0 // TILEZERO TMM2
+
+amxBF16x48_k:
+	MOVQ R11, CX
+	TESTQ CX, CX
+	JZ amxBF16x48_tail
+
+amxBF16x48_loop:
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x1c; BYTE $0x1e // TILELOADD 0(SI)(BX*1), TMM3
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x24; BYTE $0x07 // TILELOADD 0(DI)(R8*1), TMM4
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x5a; BYTE $0x5c; BYTE $0xc3 // TDPBF16PS TMM0, TMM3, TMM4
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x64; BYTE $0x07; BYTE $0x40 // TILELOADD 64(DI)(R8*1), TMM4
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x5a; BYTE $0x5c; BYTE $0xcb // TDPBF16PS TMM1, TMM3, TMM4
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0xa4; BYTE $0x07; BYTE $0x80; BYTE $0x00; BYTE $0x00; BYTE $0x00 // TILELOADD 128(DI)(R8*1), TMM4
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x5a; BYTE $0x5c; BYTE $0xd3 // TDPBF16PS TMM2, TMM3, TMM4
+	ADDQ $1024, SI
+	ADDQ R12, DI
+	DECQ CX
+	JNZ amxBF16x48_loop
+
+amxBF16x48_tail:
+	TESTQ R9, R9
+	JZ amxBF16x48_store
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x2c; BYTE $0x0e // TILELOADD 0(SI)(R9*1), TMM5
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x34; BYTE $0x07 // TILELOADD 0(DI)(R8*1), TMM6
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xc5 // TDPBF16PS TMM0, TMM5, TMM6
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x74; BYTE $0x07; BYTE $0x40 // TILELOADD 64(DI)(R8*1), TMM6
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xcd // TDPBF16PS TMM1, TMM5, TMM6
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0xb4; BYTE $0x07; BYTE $0x80; BYTE $0x00; BYTE $0x00; BYTE $0x00 // TILELOADD 128(DI)(R8*1), TMM6
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xd5 // TDPBF16PS TMM2, TMM5, TMM6
+	LEAQ (SI)(R9*8), SI
+	LEAQ (SI)(R9*8), SI
+
+amxBF16x48_store:
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x7a; BYTE $0x4b; BYTE $0x04; BYTE $0x12 // TILESTORED TMM0, 0(R10)(DX*1)
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x7a; BYTE $0x4b; BYTE $0x4c; BYTE $0x12; BYTE $0x40 // TILESTORED TMM1, 64(R10)(DX*1)
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x7a; BYTE $0x4b; BYTE $0x94; BYTE $0x12; BYTE $0x80; BYTE $0x00; BYTE $0x00; BYTE $0x00 // TILESTORED TMM2, 128(R10)(DX*1)
+	MOVQ bias+56(FP), AX
+	TESTQ AX, AX
+	JZ amxBF16x48_next
+	VMOVUPS 0(AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	MOVQ R10, BX
+	MOVQ $16, CX
+
+amxBF16x48_bias:
+	VADDPS 0(BX), Y0, Y8
+	VMOVUPS Y8, 0(BX)
+	VADDPS 32(BX), Y1, Y8
+	VMOVUPS Y8, 32(BX)
+	VADDPS 64(BX), Y2, Y8
+	VMOVUPS Y8, 64(BX)
+	VADDPS 96(BX), Y3, Y8
+	VMOVUPS Y8, 96(BX)
+	VADDPS 128(BX), Y4, Y8
+	VMOVUPS Y8, 128(BX)
+	VADDPS 160(BX), Y5, Y8
+	VMOVUPS Y8, 160(BX)
+	ADDQ DX, BX
+	DECQ CX
+	JNZ amxBF16x48_bias
+
+amxBF16x48_next:
+	LEAQ (R10)(DX*8), R10
+	LEAQ (R10)(DX*8), R10
+	DECQ R13
+	JNZ amxBF16x48_tile
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0xc0 // TILERELEASE
+	VZEROUPPER
+	RET

@@ -400,6 +400,7 @@ type machine struct {
 	zf      bool
 	args    []uint64
 	regions []region
+	tiles   tileState // AMX (amx_amd64_test.go)
 }
 
 func (m *machine) float(a uint64) (*float32, error) {
@@ -529,6 +530,9 @@ func (m *machine) run(p *program) error {
 				pc = t
 			}
 		case "ret":
+			if m.tiles.configured {
+				return fmt.Errorf("%x: RET with the tiles still configured (no TILERELEASE)", in.addr)
+			}
 			return nil
 		case "prefetcht0": // a hint: no effect on the result
 
@@ -653,6 +657,12 @@ func (m *machine) run(p *program) error {
 			}
 			m.setVec(a[0].reg, r, lanes)
 		default:
+			if handled, err := m.tileOp(in); handled {
+				if err != nil {
+					return fmt.Errorf("%x: %s: %v", in.addr, in.op, err)
+				}
+				continue
+			}
 			return fmt.Errorf("%x: instruction %q not emulated", in.addr, in.op)
 		}
 	}

@@ -50,8 +50,11 @@ func LinearEpilogue(p *Pool, c []float32, ldc int, a []float32, lda, m int, w *W
 	}
 	pr := getProblem(m, n, k, a, lda, c, ldc, bias)
 	pr.bp, pr.bh = w.panels, w.words
+	if pr.bh == nil {
+		pr.useKernel(pr.kern.forF32())
+	}
 	if f := pr.kern.fewRows; f != nil && pr.bh == nil && pr.kern.useFewRows(m) {
-		pr.kern = f
+		pr.useKernel(f)
 	}
 	pr.act = ep.Act
 	if ep.Res != nil {

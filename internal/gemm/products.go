@@ -36,6 +36,7 @@ func product(name string, m, n, k int, a []float32, lda int, c []float32, ldc in
 		return
 	}
 	pr := getProblem(m, n, k, a, lda, c, ldc, nil)
+	pr.useKernel(pr.kern.forF32())
 	pr.bp = floats(&pr.bpBuf, panelsLen(n, k))
 	packB(pr.bp)
 	pr.run(nil)

@@ -30,7 +30,9 @@
 //     one 32-bit word; VDPBF16PS multiplies a pair of A by a pair of B and adds both products to the
 //     float32 accumulator. k is rounded up to even: the panels are zero-padded.
 //
-// The Go assembler has no VDPBF16PS; it is emitted as EVEX bytes (vdpbf16ps below).
+// The Go assembler has no VDPBF16PS; it is emitted as EVEX bytes (vdpbf16ps below). The AMX-BF16
+// kernels (amx.go: amxBF16x16/32/48, another signature) are emitted after these, their tile
+// instructions as VEX bytes.
 package main
 
 import (
@@ -147,6 +149,9 @@ func main() {
 	b.WriteString(header)
 	for _, k := range kernels {
 		gen(&b, k)
+	}
+	for _, nv := range amxNV {
+		genAMX(&b, nv)
 	}
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
