@@ -67,7 +67,7 @@ func staticPlugin() *gst.PluginMetadata {
 		Name:         ElementName,
 		Description:  "Publishing xclipfilter results to MQTT or a file",
 		Version:      "0.1.0",
-		License:      gst.LicenseUnknown,
+		License:      gst.LicenseMIT,
 		Source:       "xclipfilter",
 		Package:      "xclipfilter",
 		Origin:       "https://github.com/xclipfilter/xclipfilter",

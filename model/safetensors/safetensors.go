@@ -221,7 +221,7 @@ func (s *File) ReadFloat32(name string, dst []float32) ([]float32, error) {
 		}
 	case st.F16:
 		for i := range out {
-			out[i] = f16ToF32(binary.LittleEndian.Uint16(raw[2*i:]))
+			out[i] = F16ToF32(binary.LittleEndian.Uint16(raw[2*i:]))
 		}
 	case st.BF16:
 		for i := range out {
@@ -286,8 +286,8 @@ func (s *File) Bytes(name string) ([]byte, []int, error) {
 	return tv.Data(), intShape(tv.Shape()), nil
 }
 
-// f16ToF32 converts an IEEE 754 half-precision value, subnormals, infinities and NaN included.
-func f16ToF32(h uint16) float32 {
+// F16ToF32 converts an IEEE 754 half-precision value, subnormals, infinities and NaN included.
+func F16ToF32(h uint16) float32 {
 	sign := uint32(h>>15) << 31
 	exp := uint32(h>>10) & 0x1f
 	mant := uint32(h) & 0x3ff

@@ -45,7 +45,7 @@ func TestRoundTrip(t *testing.T) {
 // TestHalfPrecision checks the F16 conversion on every bit pattern against its definition.
 func TestHalfPrecision(t *testing.T) {
 	for h := range 1 << 16 {
-		got := f16ToF32(uint16(h))
+		got := F16ToF32(uint16(h))
 		sign := 1.0
 		if h&0x8000 != 0 {
 			sign = -1

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/xclipfilter/xclipfilter/model/safetensors"
 )
 
 // readChunk is how many bytes of a storage are read and converted at a time: the only buffer besides dst.
@@ -98,7 +100,7 @@ func convert(dst []float32, src []byte, dtype DType, order binary.ByteOrder) {
 		}
 	case "F16":
 		for i := range dst {
-			dst[i] = f16ToF32(order.Uint16(src[2*i:]))
+			dst[i] = safetensors.F16ToF32(order.Uint16(src[2*i:]))
 		}
 	case "BF16":
 		for i := range dst {
@@ -109,26 +111,4 @@ func convert(dst []float32, src []byte, dtype DType, order binary.ByteOrder) {
 			dst[i] = float32(math.Float64frombits(order.Uint64(src[8*i:])))
 		}
 	}
-}
-
-// f16ToF32 converts an IEEE 754 half-precision value, subnormals, infinities and NaN included.
-func f16ToF32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f: // Inf or NaN
-		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
-	case exp != 0:
-		return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
-	case mant == 0:
-		return math.Float32frombits(sign)
-	}
-	// Subnormal: normalise the mantissa.
-	e := uint32(113)
-	for mant&0x400 == 0 {
-		mant <<= 1
-		e--
-	}
-	return math.Float32frombits(sign | e<<23 | (mant&0x3ff)<<13)
 }
