@@ -55,7 +55,7 @@ func TestFileFormats(t *testing.T) {
 		t.Fatalf("%s has %d lines, want %d:\n%s", lines, len(docs), len(r.results), b)
 	}
 	for i, d := range docs {
-		checkDoc(t, d, r.results[i], "a", since, until) // source: the element's name
+		checkDoc(t, d, r.results[i], "x", since, until) // source: the result's, xclipfilter's name
 	}
 
 	b, err = os.ReadFile(array)
