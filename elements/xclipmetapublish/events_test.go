@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/go-gst/go-gst/gst"
+
+	"github.com/xclipfilter/xclipfilter/internal/golden"
 )
 
 // TestEvents: any "xclip*" custom downstream structure is published generically (xclip-event with its
@@ -141,7 +143,7 @@ func TestFilterLabelEventsPublished(t *testing.T) {
 	desc := fmt.Sprintf(`videotestsrc num-buffers=12 pattern=ball ! video/x-raw,width=64,height=48,framerate=30/1 ! `+
 		`xclipfilter model=%s labels="a ball;a dog;nobody" frame-interval=1 blocking=true source=cam9 `+
 		`event-threshold=1 event-exit-threshold=1 event-thresholds="a ball=0/0" ! xclipmetapublish file-path=%s ! fakesink`,
-		tinyA(t), path)
+		golden.Fixture(t, "xclip-tiny-a"), path) // the repository's copy: this test runs without XCLIP_GOLDEN
 	mustPlay(t, desc, runOpts{})
 	b, err := os.ReadFile(path)
 	if err != nil {
