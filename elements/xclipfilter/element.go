@@ -57,10 +57,16 @@ const (
 		"running-time, stream-time (of the last frame; guint64 ns, GST_CLOCK_TIME_NONE when unknown), " +
 		"inference-time (double, ms), windows-skipped (guint64), final (boolean: finished at EOS); " +
 		"element message \"xclip-download\" while a model given by hub id downloads at start: file (string), " +
-		"bytes, total (guint64)"
+		"bytes, total (guint64); element message \"xclip-event\" when a label's event starts or ends: label, " +
+		"state (started/ended), start-running-time, start-stream-time, end-running-time, end-stream-time " +
+		"(guint64 ns; end-* on ended only), peak-score (double), windows (guint64), source, reason (on ended: " +
+		"score, eos, stop, labels-changed); element message \"xclip-stats\" every stats-interval seconds: " +
+		"windows, windows-skipped (guint64), inference-p50, inference-p95, last-result-age (double ms, -1 " +
+		"before the first result), open-events (GstValueArray of string), source; every structure has a source field"
 	eventsDoc = "the same \"xclip\" structure as a serialized GST_EVENT_CUSTOM_DOWNSTREAM event, pushed before " +
 		"the next buffer after the result is ready (before EOS for the last window); with attach-meta, " +
-		"a GstVideoRegionOfInterestMeta \"xclip\" over the whole frame on that buffer"
+		"a GstVideoRegionOfInterestMeta \"xclip\" over the whole frame on that buffer; \"xclip-event\" structures " +
+		"the same way, in the order of their messages (events ended at EOS before EOS; not those ended at stop)"
 )
 
 // Test hooks: inferenceDelay slows every window's inference down, inferencePanic makes it panic,
