@@ -46,8 +46,9 @@ type Result struct {
 	TopLabel string
 	TopScore float32
 	// WindowStart and WindowEnd are the PTS of the first and last frame of the window; RunningTime and
-	// StreamTime are the last frame's.
+	// StreamTime are the last frame's, StartRunningTime and StartStreamTime the first frame's.
 	WindowStart, WindowEnd, RunningTime, StreamTime int64
+	StartRunningTime, StartStreamTime               int64
 	InferenceTime                                   time.Duration
 	WindowsSkipped                                  uint64 // since Start
 	// Final is set on the result delivered by Drain (end of stream).
@@ -407,7 +408,8 @@ func (e *Engine) run(j job) (r Result) {
 	first, last := j.frames[0], j.frames[len(j.frames)-1]
 	r = Result{
 		Window: j.window, WindowStart: first.PTS, WindowEnd: last.PTS, RunningTime: last.RunningTime,
-		StreamTime: last.StreamTime, WindowsSkipped: e.skipped.Load(), Final: j.final,
+		StreamTime: last.StreamTime, StartRunningTime: first.RunningTime, StartStreamTime: first.StreamTime,
+		WindowsSkipped: e.skipped.Load(), Final: j.final,
 	}
 	start := time.Now()
 	defer func() {

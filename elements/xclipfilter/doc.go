@@ -103,6 +103,7 @@
 //	windows-skipped  guint64   windows skipped since start because inference was busy (or the
 //	                           labels were still being encoded)
 //	final            boolean   the window was finished at end of stream
+//	source           string    the source property, else the element's name
 //
 // Arrays are GstValueArray (GST_TYPE_ARRAY, printed "< a, b >"). Go programs read them with
 // ParseMessage, ParseEvent, ParseStructure or ParseString; a statically registered element also
@@ -116,6 +117,62 @@
 //
 //	s = msg.get_structure()                     # an element message named "xclip"
 //	print(s.get_value("window"), array(s, "top-labels"), array(s, "top-scores"))
+//
+// # Label events
+//
+// The element follows each label's score (the softmax scores above) from window to window and posts
+// an element message "xclip-event" when a label's event starts and when it ends:
+//
+//	xclip-event, label=(string)"a fall", state=(string)started, start-running-time=(guint64)4000000000,
+//	    start-stream-time=(guint64)4000000000, peak-score=(double)0.91, windows=(guint64)2, source=(string)door
+//
+// An event starts after event-min-windows consecutive windows (default 2) whose score is at or above
+// event-threshold (default 0.6), and ends after event-min-end-windows consecutive windows (default 2)
+// below event-exit-threshold (default 0.4). Two windows (about two seconds at the default
+// frame-interval) keep one noisy window from starting or ending an event; the gap between the two
+// thresholds keeps a score hovering around one value from toggling it at every window. The exit
+// threshold must not be above the entry threshold: the element refuses to start with such a pair, and
+// refuses such a change in PAUSED or PLAYING with a warning naming both (lowering both while playing:
+// lower event-exit-threshold first). event-thresholds overrides them per label:
+//
+//	event-thresholds="a fall=0.5/0.3;nobody=0.9"
+//
+// entries label=entry/exit (or label=entry: the exit is event-exit-threshold, or entry when that is
+// lower) separated by ";", scores between 0 and 1, exit at most entry; spaces around labels and numbers
+// are ignored and the last "=" separates the label from its thresholds (a label may hold "="). A list
+// with a bad entry (no "=", no label, a label twice, a value that is not a score, exit above entry) is
+// refused with a warning naming that entry, and the previous list stays in use. All five properties
+// may change in PLAYING and apply from the next window.
+//
+// Fields: label, state (started or ended), start-running-time and start-stream-time (the first frame
+// of the first window that counted), on ended also end-running-time and end-stream-time (the last
+// frame of the last window that counted), all guint64 ns, GST_CLOCK_TIME_NONE when unknown; peak-score
+// (double, the highest score over the windows that counted); windows (guint64, the windows that
+// counted: at or above the entry threshold before the start, at or above the exit threshold after
+// it; windows below the exit threshold do not extend the event); source (string); and on ended
+// reason: score (below the exit threshold for event-min-end-windows windows), eos (end of stream),
+// stop (the element stopped: PAUSED to READY) or labels-changed (the label left the label set).
+// Windows dropped for non-finite scores count neither way. The same structure goes downstream as a
+// serialized custom event, in the order of the messages, before the next buffer like the results;
+// events that end at EOS are pushed before EOS. Events that end at stop are posted only: streaming
+// has stopped, so no downstream event can carry them. A flushing seek drops the pending results but
+// not the pending label events. Go programs read them with ParseLabelEventMessage and
+// ParseLabelEventString; xclipmetapublish publishes them as "xclip-event" documents.
+//
+// # Health statistics
+//
+// With stats-interval set (seconds; default 0, none: the bus carries no periodic message unless asked
+// for), the element posts from a timer, never from the streaming thread:
+//
+//	xclip-stats, windows=(guint64)120, windows-skipped=(guint64)3, inference-p50=(double)41.2,
+//	    inference-p95=(double)55.0, last-result-age=(double)480.5, open-events=(string)< "a fall" >,
+//	    source=(string)door
+//
+// windows: windows classified since start (with a result); windows-skipped as in the results;
+// inference-p50 and inference-p95: median and 95th percentile (nearest rank) of the inference time of
+// the last 256 results, ms; last-result-age: ms since the last result; the three are -1 before the
+// first result. open-events: the labels whose event is open (GstValueArray of strings). Nothing is
+// posted after the element stops. Go programs read it with ParseStatsMessage.
 //
 // # Printing
 //
@@ -153,6 +210,17 @@
 //	print            enum     none (default), text, json: also write each result to standard output
 //	                          (writable in PLAYING)
 //	windows-skipped  guint64  read-only
+//	source           string   name in the source field of every structure; default "": the element's
+//	                          name (writable in PLAYING)
+//	event-threshold  double   0-1, default 0.6: label event entry score (writable in PLAYING)
+//	event-exit-threshold
+//	                 double   0-1, default 0.4, at most event-threshold: exit score (writable in PLAYING)
+//	event-min-windows
+//	                 uint     1-10000, default 2: windows at or above entry to start (writable in PLAYING)
+//	event-min-end-windows
+//	                 uint     1-10000, default 2: windows below exit to end (writable in PLAYING)
+//	event-thresholds string   per-label "label=entry/exit;..." (writable in PLAYING)
+//	stats-interval   double   0-86400 s, default 0 (off): xclip-stats period (writable in PLAYING)
 //
 // Properties marked only in NULL/READY are ignored, with a warning, in PAUSED and PLAYING.
 //

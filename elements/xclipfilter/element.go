@@ -57,10 +57,16 @@ const (
 		"running-time, stream-time (of the last frame; guint64 ns, GST_CLOCK_TIME_NONE when unknown), " +
 		"inference-time (double, ms), windows-skipped (guint64), final (boolean: finished at EOS); " +
 		"element message \"xclip-download\" while a model given by hub id downloads at start: file (string), " +
-		"bytes, total (guint64)"
+		"bytes, total (guint64); element message \"xclip-event\" when a label's event starts or ends: label, " +
+		"state (started/ended), start-running-time, start-stream-time, end-running-time, end-stream-time " +
+		"(guint64 ns; end-* on ended only), peak-score (double), windows (guint64), source, reason (on ended: " +
+		"score, eos, stop, labels-changed); element message \"xclip-stats\" every stats-interval seconds: " +
+		"windows, windows-skipped (guint64), inference-p50, inference-p95, last-result-age (double ms, -1 " +
+		"before the first result), open-events (GstValueArray of string), source; every structure has a source field"
 	eventsDoc = "the same \"xclip\" structure as a serialized GST_EVENT_CUSTOM_DOWNSTREAM event, pushed before " +
 		"the next buffer after the result is ready (before EOS for the last window); with attach-meta, " +
-		"a GstVideoRegionOfInterestMeta \"xclip\" over the whole frame on that buffer"
+		"a GstVideoRegionOfInterestMeta \"xclip\" over the whole frame on that buffer; \"xclip-event\" structures " +
+		"the same way, in the order of their messages (events ended at EOS before EOS; not those ended at stop)"
 )
 
 // Test hooks: inferenceDelay slows every window's inference down, inferencePanic makes it panic,
@@ -110,10 +116,24 @@ type state struct {
 	warned bool
 
 	pmu     sync.Mutex
-	pending []Result // results to push downstream before the next buffer
+	pending []pendingItem // results and label events to push downstream before the next buffer
+
+	emu   sync.Mutex // guards track; taken before pmu, never the other way round
+	track tracking   // label events and health figures
+
+	statsStop chan struct{}  // closed by shutdown
+	statsWake chan struct{}  // stats-interval changed
+	statsWG   sync.WaitGroup // the stats goroutine
 }
 
-// maxPending bounds the results waiting for a buffer (they are still posted on the bus).
+// pendingItem is a result or a label event waiting for the streaming thread.
+type pendingItem struct {
+	result *Result
+	event  *LabelEvent
+}
+
+// maxPending bounds the results waiting for a buffer (they are still posted on the bus); label events
+// are not dropped (one start and one end per label at most between two windows).
 const maxPending = 64
 
 var _ glib.GoObjectSubclass = (*filter)(nil)
@@ -325,6 +345,9 @@ func (f *filter) open(s settings) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkThresholds(s.eventEntry, s.eventExit); err != nil {
+		return nil, settingsError("%v", err)
+	}
 	cfg := engine.Config{FrameInterval: int(s.frameInterval), WindowStride: int(s.windowStride), Blocking: s.blocking}
 	if cfg.WindowStride == 0 {
 		cfg.WindowStride = c.NumFrames()
@@ -337,6 +360,10 @@ func (f *filter) open(s settings) (*state, error) {
 		return nil, settingsError("%v", err)
 	}
 	st.eng = eng
+	st.track.events = NewEventTracker()
+	st.statsStop, st.statsWake = make(chan struct{}), make(chan struct{}, 1)
+	st.statsWG.Add(1)
+	go f.statsLoop(st)
 	return st, nil
 }
 
@@ -411,7 +438,14 @@ func (f *filter) Stop(_ *base.GstBaseTransform) (ok bool) {
 	st.shutdown()
 	f.mu.Lock()
 	f.skipped = st.eng.Skipped()
+	source := f.set.source
 	f.mu.Unlock()
+	// Open events end here: posted on the bus, but no downstream event (streaming has stopped).
+	st.emu.Lock()
+	f.withSelf(func(self unsafe.Pointer) {
+		postLabelEvents(self, st.track.events.EndAll(ReasonStop, sourceOf(self, source)))
+	})
+	st.emu.Unlock()
 	return true
 }
 
@@ -482,21 +516,32 @@ func (f *filter) onResult(st *state, r engine.Result) {
 	}
 	f.mu.Lock()
 	topK, threshold, cb, print := int(f.set.topK), f.set.threshold, f.callback, f.set.print
+	evcfg, source := f.set.eventConfig(), f.set.source
 	f.mu.Unlock()
 	res := newResult(r, topK, threshold)
-	s := res.structure()
-	posted := f.withSelf(func(self unsafe.Pointer) { C.xclip_post_structure(self, s) })
-	C.xclip_structure_free(s)
+	posted := f.withSelf(func(self unsafe.Pointer) {
+		res.Source = sourceOf(self, source)
+		s := res.structure()
+		C.xclip_post_structure(self, s)
+		C.xclip_structure_free(s)
+		// The tracker and the queue move together, so that the downstream events keep the order of
+		// the messages.
+		st.emu.Lock()
+		defer st.emu.Unlock()
+		st.track.record(res.InferenceTime, time.Now())
+		evs := st.track.events.Update(evcfg, eventWindow(&res, r), res.Source)
+		postLabelEvents(self, evs)
+		st.pmu.Lock()
+		st.queue(pendingItem{result: &res})
+		for i := range evs {
+			st.queue(pendingItem{event: &evs[i]})
+		}
+		st.pmu.Unlock()
+	})
 	if !posted {
 		return // the element is being finalized
 	}
 	f.print(&res, print)
-	st.pmu.Lock()
-	if len(st.pending) >= maxPending {
-		st.pending = st.pending[1:]
-	}
-	st.pending = append(st.pending, res)
-	st.pmu.Unlock()
 	if cb != nil {
 		func() {
 			defer func() {
@@ -507,6 +552,44 @@ func (f *filter) onResult(st *state, r engine.Result) {
 			cb(res)
 		}()
 	}
+}
+
+// eventWindow is what the label events read of a result.
+func eventWindow(res *Result, r engine.Result) EventWindow {
+	return EventWindow{Labels: res.Labels, Scores: res.Scores, StartRunningTime: clockTime(r.StartRunningTime),
+		StartStreamTime: clockTime(r.StartStreamTime), EndRunningTime: res.RunningTime, EndStreamTime: res.StreamTime}
+}
+
+// queue adds an item for the streaming thread, dropping the oldest result beyond maxPending.
+// Called with pmu held.
+func (st *state) queue(it pendingItem) {
+	if it.result != nil && len(st.pending) >= maxPending {
+		for i := range st.pending {
+			if st.pending[i].result != nil {
+				st.pending = append(st.pending[:i], st.pending[i+1:]...)
+				break
+			}
+		}
+	}
+	st.pending = append(st.pending, it)
+}
+
+// endEvents ends the open label events at end of stream: posted, and queued for downstream.
+func (f *filter) endEvents(st *state, reason string) {
+	f.mu.Lock()
+	source := f.set.source
+	f.mu.Unlock()
+	st.emu.Lock()
+	defer st.emu.Unlock()
+	f.withSelf(func(self unsafe.Pointer) {
+		evs := st.track.events.EndAll(reason, sourceOf(self, source))
+		postLabelEvents(self, evs)
+		st.pmu.Lock()
+		for i := range evs {
+			st.queue(pendingItem{event: &evs[i]})
+		}
+		st.pmu.Unlock()
+	})
 }
 
 // print writes the result to standard output as the print property asks, in one write so that the
@@ -535,9 +618,13 @@ func (f *filter) pushPending(st *state, buf *C.GstBuffer) {
 	f.mu.Lock()
 	attach := f.set.attachMeta
 	f.mu.Unlock()
-	for i := range pending {
-		r := &pending[i]
-		C.xclip_push_custom_event(f.self, r.structure()) // the event takes the structure
+	for _, it := range pending {
+		if it.event != nil {
+			C.xclip_push_custom_event(f.self, it.event.structure()) // the event takes the structure
+			continue
+		}
+		r := it.result
+		C.xclip_push_custom_event(f.self, r.structure())
 		if attach && buf != nil && st.width > 0 {
 			C.xclip_add_roi(buf, C.guint(st.width), C.guint(st.height), r.roiStructure())
 		}
@@ -688,13 +775,22 @@ func (f *filter) SinkEvent(_ *base.GstBaseTransform, event *gst.Event) (ok bool)
 		switch C.xclip_event_type(ev) {
 		case C.GST_EVENT_FLUSH_STOP:
 			st.eng.Reset()
+			// Results of the flushed stream are dropped; label events stay, so that downstream sees
+			// every start's end.
 			st.pmu.Lock()
-			st.pending = nil
+			kept := st.pending[:0]
+			for _, it := range st.pending {
+				if it.event != nil {
+					kept = append(kept, it)
+				}
+			}
+			st.pending = kept
 			st.pmu.Unlock()
 		case C.GST_EVENT_GAP:
 			st.eng.Reset()
 		case C.GST_EVENT_EOS:
 			st.eng.Drain()
+			f.endEvents(st, ReasonEOS)
 			f.pushPending(st, nil)
 		}
 	}

@@ -187,7 +187,7 @@ func TestWindowBoundaries(t *testing.T) {
 				}
 				ev, _ := ParseString(rec.Event)
 				j := i + 1
-				for r.records[j].Kind == gsttest.Event {
+				for r.records[j].Kind == gsttest.Event || r.records[j].Kind == gsttest.OtherEvent { // results and label events
 					j++
 				}
 				next := r.records[j]

@@ -50,6 +50,8 @@ func (f *filter) withSelf(fn func(self unsafe.Pointer)) bool {
 func (st *state) shutdown() {
 	st.eng.Close()
 	st.labelWG.Wait()
+	close(st.statsStop)
+	st.statsWG.Wait()
 	C.xclip_video_info_free(st.info)
 	st.info = nil
 	st.pmu.Lock()

@@ -180,8 +180,10 @@ func clipSource(location string, n int) string {
 
 // run is what a pipeline produced.
 type run struct {
-	results   []Result   // bus messages, in order
-	downloads []Download // xclip-download messages, in order
+	results   []Result     // bus messages, in order
+	downloads []Download   // xclip-download messages, in order
+	labelEvs  []LabelEvent // xclip-event messages, in order
+	stats     []Stats      // xclip-stats messages, in order
 	errors    []string
 	warnings  []string
 	records   []gsttest.Record // at the sink pad of the element named "sink"
@@ -244,6 +246,10 @@ loop:
 				r.results = append(r.results, res)
 			} else if d, ok := ParseDownloadMessage(msg); ok {
 				r.downloads = append(r.downloads, d)
+			} else if e, ok := ParseLabelEventMessage(msg); ok {
+				r.labelEvs = append(r.labelEvs, e)
+			} else if s, ok := ParseStatsMessage(msg); ok {
+				r.stats = append(r.stats, s)
 			}
 		}
 		if o.during != nil {

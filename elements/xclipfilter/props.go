@@ -45,6 +45,20 @@ type settings struct {
 	threshold                           float64
 	device, precision, print            int
 	attachMeta, blocking                bool
+
+	source                string  // "" means the element's name
+	eventEntry, eventExit float64 // event-threshold, event-exit-threshold
+	eventMin, eventMinEnd uint    // event-min-windows, event-min-end-windows
+	eventThresholds       string  // per-label overrides, checked by ParseEventThresholds
+	statsInterval         float64 // seconds; 0: no xclip-stats
+}
+
+// eventConfig is the label events' configuration for the next window.
+func (s *settings) eventConfig() EventConfig {
+	cfg := EventConfig{Thresholds: Thresholds{s.eventEntry, s.eventExit}, MinWindows: int(s.eventMin),
+		MinEndWindows: int(s.eventMinEnd)}
+	cfg.Overrides, _ = ParseEventThresholds(s.eventThresholds, s.eventExit) // checked when set
+	return cfg
 }
 
 // Defaults of the properties.
@@ -57,13 +71,17 @@ const (
 	defaultDevice        = deviceAuto
 	defaultPrecision     = precisionAuto
 	defaultPrint         = printNone
+	// defaultStatsInterval is off: the bus (and gst-launch-1.0 -m) carries no periodic message unless
+	// asked for.
+	defaultStatsInterval = 0.0
 )
 
 func defaultSettings() settings {
 	return settings{
 		template: defaultTemplate, frameInterval: defaultFrameInterval, windowStride: defaultWindowStride,
 		topK: defaultTopK, threshold: defaultThreshold, device: defaultDevice, precision: defaultPrecision,
-		print: defaultPrint,
+		print: defaultPrint, eventEntry: defaultEventThreshold, eventExit: defaultEventExitThreshold,
+		eventMin: defaultEventMinWindows, eventMinEnd: defaultEventMinEndWindows, statsInterval: defaultStatsInterval,
 	}
 }
 
@@ -155,6 +173,39 @@ var properties = []property{
 			"then top-labels with top-scores); json, one JSON object per line (window, start_ns, end_ns, start, end, " +
 			"labels, logits, scores, top_labels, top_scores, final). Labels are printed as written (UTF-8). " +
 			"For gst-launch-1.0 -q and scripts; applications read the messages instead"},
+	{id: C.XCLIP_PROP_SOURCE, name: "source", nick: "Source name", kind: propString, def: "", playing: true,
+		blurb: "Name of the video source, written as the source field of the xclip, xclip-event and xclip-stats " +
+			"structures (xclipmetapublish publishes it); empty (default): the element's name"},
+	{id: C.XCLIP_PROP_EVENT_THRESHOLD, name: "event-threshold", nick: "Event entry threshold", kind: propDouble,
+		min: 0, max: 1, def: float64(defaultEventThreshold), playing: true,
+		blurb: "Score (softmax) at or above which a label's window counts towards starting an \"xclip-event\" " +
+			"(event-min-windows such windows in a row start it). Must not be below event-exit-threshold: " +
+			"in PAUSED/PLAYING such a change is refused with a warning, at start it is an error. " +
+			"Writable in PLAYING, effective from the next window"},
+	{id: C.XCLIP_PROP_EVENT_EXIT_THRESHOLD, name: "event-exit-threshold", nick: "Event exit threshold",
+		kind: propDouble, min: 0, max: 1, def: float64(defaultEventExitThreshold), playing: true,
+		blurb: "Score below which an open event's window counts towards ending it (event-min-end-windows such " +
+			"windows in a row end it); at most event-threshold: the gap keeps a score hovering around one value " +
+			"from starting and ending events at every window. Writable in PLAYING, effective from the next window"},
+	{id: C.XCLIP_PROP_EVENT_MIN_WINDOWS, name: "event-min-windows", nick: "Windows to start an event",
+		kind: propUint, min: 1, max: 10000, def: uint(defaultEventMinWindows), playing: true,
+		blurb: "Consecutive windows at or above the entry threshold that start a label's event (2: one noisy " +
+			"window does not start one). Writable in PLAYING"},
+	{id: C.XCLIP_PROP_EVENT_MIN_END_WINDOWS, name: "event-min-end-windows", nick: "Windows to end an event",
+		kind: propUint, min: 1, max: 10000, def: uint(defaultEventMinEndWindows), playing: true,
+		blurb: "Consecutive windows below the exit threshold that end a label's event (2: one noisy window " +
+			"does not end one). Writable in PLAYING"},
+	{id: C.XCLIP_PROP_EVENT_THRESHOLDS, name: "event-thresholds", nick: "Per-label event thresholds",
+		kind: propString, def: "", playing: true,
+		blurb: "Per-label entry/exit thresholds, \"label=entry/exit\" or \"label=entry\" separated by \";\", e.g. " +
+			"\"a fall=0.5/0.3;nobody=0.9\" (scores 0-1, exit at most entry; without /exit: event-exit-threshold, " +
+			"or entry when lower; the last \"=\" separates label and thresholds). A list with a bad entry is " +
+			"refused with a warning naming it, the previous one staying in use. Writable in PLAYING"},
+	{id: C.XCLIP_PROP_STATS_INTERVAL, name: "stats-interval", nick: "Stats interval", kind: propDouble,
+		min: 0, max: 86400, def: defaultStatsInterval, playing: true,
+		blurb: "Seconds between \"xclip-stats\" element messages (windows, windows-skipped, inference-p50, " +
+			"inference-p95, last-result-age, open-events, source), posted from a timer while the element runs; " +
+			"0 (default): none. Writable in PLAYING"},
 }
 
 const (
@@ -294,8 +345,48 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 		s.attachMeta = C.xclip_value_get_bool(value) != 0
 	case C.XCLIP_PROP_BLOCKING:
 		s.blocking = C.xclip_value_get_bool(value) != 0
+	case C.XCLIP_PROP_SOURCE:
+		s.source = str
+	case C.XCLIP_PROP_EVENT_THRESHOLD, C.XCLIP_PROP_EVENT_EXIT_THRESHOLD:
+		// NaN never gets here (GObject's range check). The pair is checked at start; while running a
+		// change that would put exit above entry is refused.
+		v := float64(C.xclip_value_get_double(value))
+		entry, exit := s.eventEntry, s.eventExit
+		if uint(id) == C.XCLIP_PROP_EVENT_THRESHOLD {
+			entry = v
+		} else {
+			exit = v
+		}
+		if err := checkThresholds(entry, exit); err != nil && st != nil {
+			f.mu.Unlock()
+			f.refuse(fmt.Sprintf("%v: keeping the current thresholds", err))
+			return
+		}
+		s.eventEntry, s.eventExit = entry, exit
+	case C.XCLIP_PROP_EVENT_MIN_WINDOWS:
+		s.eventMin = uint(C.xclip_value_get_uint(value))
+	case C.XCLIP_PROP_EVENT_MIN_END_WINDOWS:
+		s.eventMinEnd = uint(C.xclip_value_get_uint(value))
+	case C.XCLIP_PROP_EVENT_THRESHOLDS:
+		if _, err := ParseEventThresholds(str, s.eventExit); err != nil {
+			f.mu.Unlock()
+			f.refuse(fmt.Sprintf("%v: keeping the previous event-thresholds", err))
+			return
+		}
+		s.eventThresholds = str
+	case C.XCLIP_PROP_STATS_INTERVAL:
+		s.statsInterval = float64(C.xclip_value_get_double(value))
+		if st != nil {
+			st.wakeStats()
+		}
 	}
 	f.mu.Unlock()
+}
+
+// refuse reports a property value that is not taken: a warning in the log and on the bus.
+func (f *filter) refuse(msg string) {
+	f.log(C.GST_LEVEL_WARNING, msg)
+	f.postMessage(false, domainResource, codeSettings, msg, "")
 }
 
 //export goXclipGetProperty
@@ -346,6 +437,20 @@ func goXclipGetProperty(obj *C.GObject, id C.guint, value *C.GValue) {
 		C.xclip_value_set_bool(value, boolC(s.attachMeta))
 	case C.XCLIP_PROP_BLOCKING:
 		C.xclip_value_set_bool(value, boolC(s.blocking))
+	case C.XCLIP_PROP_SOURCE:
+		setStr(s.source)
+	case C.XCLIP_PROP_EVENT_THRESHOLD:
+		C.xclip_value_set_double(value, C.double(s.eventEntry))
+	case C.XCLIP_PROP_EVENT_EXIT_THRESHOLD:
+		C.xclip_value_set_double(value, C.double(s.eventExit))
+	case C.XCLIP_PROP_EVENT_MIN_WINDOWS:
+		C.xclip_value_set_uint(value, C.guint(s.eventMin))
+	case C.XCLIP_PROP_EVENT_MIN_END_WINDOWS:
+		C.xclip_value_set_uint(value, C.guint(s.eventMinEnd))
+	case C.XCLIP_PROP_EVENT_THRESHOLDS:
+		setStr(s.eventThresholds)
+	case C.XCLIP_PROP_STATS_INTERVAL:
+		C.xclip_value_set_double(value, C.double(s.statsInterval))
 	case C.XCLIP_PROP_WINDOWS_SKIPPED:
 		if st != nil {
 			skipped = st.eng.Skipped()

@@ -43,6 +43,7 @@ type Result struct {
 	InferenceTime                                   float64 // milliseconds
 	WindowsSkipped                                  uint64  // windows skipped since the element started because inference was busy
 	Final                                           bool    // the window finished at end of stream
+	Source                                          string  // the source property, else the element's name
 }
 
 func clockTime(t int64) uint64 {
@@ -171,6 +172,7 @@ func (r *Result) structure() *C.GstStructure {
 	C.xclip_set_double(s, cInferenceTime, C.double(r.InferenceTime))
 	C.xclip_set_uint64(s, cWindowsSkipped, C.guint64(r.WindowsSkipped))
 	C.xclip_set_bool(s, cFinal, boolC(r.Final))
+	setString(s, cSource, r.Source)
 	return s
 }
 
@@ -314,6 +316,7 @@ func parseStructure(s *C.GstStructure) (Result, error) {
 	if C.xclip_get_bool(s, cFinal, &b) != 0 {
 		r.Final = b != 0
 	}
+	r.Source = getString(s, cSource)
 	r.Labels, _ = getStrings(s, cLabels)
 	r.Logits, _ = getDoubles(s, cLogits)
 	r.Scores, _ = getDoubles(s, cScores)

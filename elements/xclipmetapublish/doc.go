@@ -45,9 +45,11 @@
 //
 // Times are nanoseconds (window-start and window-end are the PTS of the window's first and last frame;
 // running-time and stream-time the last frame's); a time the window does not have
-// (GST_CLOCK_TIME_NONE) is null, as are the start and end of an xclip-event. An xclip-event
-// (label, state "started" or "ended", start, end, peak-score, windows, source) is published with its
-// fields the same way. GStreamer values map to JSON as: strings and enums (their nick) to strings,
+// (GST_CLOCK_TIME_NONE) is null, as are the unknown start-running-time, start-stream-time,
+// end-running-time and end-stream-time of an xclip-event. An xclip-event (label, state "started" or
+// "ended", those times, peak-score, windows, source, and reason on an end) is published with its
+// fields the same way; xclipfilter's results and events carry their source (xclipfilter's source
+// property, else its name), which the document takes unless this element's source property is set. GStreamer values map to JSON as: strings and enums (their nick) to strings,
 // booleans, integers and floating point numbers to numbers, GstValueArray and GstValueList to arrays,
 // nested structures to objects (with a "type" member), anything else to its GStreamer serialization
 // (a fraction "30/1"). A document holding a NaN or infinite number cannot be JSON: it is dropped and

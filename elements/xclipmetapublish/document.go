@@ -26,7 +26,8 @@ const clockTimeNone = ^uint64(0)
 // null (no consumer can use 18446744073709551615, and JavaScript cannot even hold it).
 var clockTimeFields = map[string]bool{
 	"window-start": true, "window-end": true, "running-time": true, "stream-time": true, // xclip
-	"start": true, "end": true, // xclip-event
+	"start": true, "end": true, // xclip-event, as first written
+	"start-running-time": true, "start-stream-time": true, "end-running-time": true, "end-stream-time": true, // xclip-event
 }
 
 // member is one key and value of an object; value is nil (null), string, bool, int64, uint64,

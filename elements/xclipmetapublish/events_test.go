@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/go-gst/go-gst/gst"
+
+	"github.com/xclipfilter/xclipfilter/internal/golden"
 )
 
 // TestEvents: any "xclip*" custom downstream structure is published generically (xclip-event with its
@@ -130,5 +132,53 @@ func TestEvents(t *testing.T) {
 	}
 	if nanWarnings != 2 {
 		t.Errorf("warnings %q: want one about the NaN from each element", warnings)
+	}
+}
+
+// TestFilterLabelEventsPublished: xclipfilter's label events reach the file as "xclip-event"
+// documents with no change here, between the results, in order, with xclipfilter's source; the
+// ended event (at EOS) is the last document, and a started event's missing end fields stay absent.
+func TestFilterLabelEventsPublished(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	desc := fmt.Sprintf(`videotestsrc num-buffers=12 pattern=ball ! video/x-raw,width=64,height=48,framerate=30/1 ! `+
+		`xclipfilter model=%s labels="a ball;a dog;nobody" frame-interval=1 blocking=true source=cam9 `+
+		`event-threshold=1 event-exit-threshold=1 event-thresholds="a ball=0/0" ! xclipmetapublish file-path=%s ! fakesink`,
+		golden.Fixture(t, "xclip-tiny-a"), path) // the repository's copy: this test runs without XCLIP_GOLDEN
+	mustPlay(t, desc, runOpts{})
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	var evs []map[string]any
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("%q: %v", sc.Bytes(), err)
+		}
+		if m["source"] != "cam9" {
+			t.Errorf("document with source %v: %s", m["source"], sc.Bytes())
+		}
+		kinds = append(kinds, m["type"].(string))
+		if m["type"] == "xclip-event" {
+			evs = append(evs, m)
+		}
+	}
+	// 4 windows (the last one at EOS): started after the second result, ended after the last.
+	want := []string{"xclip", "xclip", "xclip-event", "xclip", "xclip", "xclip-event"}
+	if !reflect.DeepEqual(kinds, want) {
+		t.Fatalf("documents %v, want %v:\n%s", kinds, want, b)
+	}
+	started, ended := evs[0], evs[1]
+	if started["label"] != "a ball" || started["state"] != "started" || started["windows"] != 2.0 ||
+		started["start-running-time"] != 0.0 || started["end-running-time"] != nil || started["reason"] != nil {
+		t.Errorf("started %v", started)
+	}
+	if _, has := started["end-stream-time"]; has {
+		t.Errorf("started event with an end: %v", started)
+	}
+	if ended["state"] != "ended" || ended["reason"] != "eos" || ended["windows"] != 4.0 || ended["end-running-time"] == nil {
+		t.Errorf("ended %v", ended)
 	}
 }

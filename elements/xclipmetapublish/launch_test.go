@@ -93,7 +93,8 @@ func TestLaunch(t *testing.T) {
 	sub := subscribe(t, b.addr(), "fleet/#")
 	lines := filepath.Join(t.TempDir(), "results.jsonl")
 	out, err := gstTool(t, "gst-launch-1.0", "videotestsrc", "num-buffers=10", "!", "video/x-raw,width=64,height=48", "!",
-		"xclipfilter", "model="+dir, "labels=a ball;a dog", "frame-interval=1", "blocking=true", "!",
+		"xclipfilter", "model="+dir, "labels=a ball;a dog", "frame-interval=1", "blocking=true",
+		"event-threshold=1", "event-exit-threshold=1", "!", // no label events: only results are counted
 		"xclipmetapublish", "method=mqtt", "address="+b.addr(), "topic=fleet/{source}", "source=door", "!",
 		"xclipmetapublish", "file-path="+lines, "!", "fakesink")
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 // results a second) and published to addr.
 func liveDesc(dir, addr, extra string) string {
 	return fmt.Sprintf(`videotestsrc is-live=true pattern=ball ! video/x-raw,width=64,height=48,framerate=30/1 ! `+
-		`xclipfilter model=%s labels="a ball;a dog" frame-interval=1 ! `+
+		`xclipfilter model=%s labels="a ball;a dog" frame-interval=1 `+noLabelEvents+` ! `+
 		`xclipmetapublish name=pub method=mqtt address=%s %s ! fakesink sync=true`, dir, addr, extra)
 }
 
@@ -24,7 +24,7 @@ func TestMQTTResults(t *testing.T) {
 	b := newBroker(t)
 	sub := subscribe(t, b.addr(), "xclip/#")
 	desc := fmt.Sprintf(`videotestsrc num-buffers=20 pattern=ball ! video/x-raw,width=64,height=48,framerate=30/1 ! `+
-		`xclipfilter model=%s labels="a ball;a dog;nobody" frame-interval=1 blocking=true top-k=2 ! `+
+		`xclipfilter model=%s labels="a ball;a dog;nobody" frame-interval=1 blocking=true top-k=2 `+noLabelEvents+` ! `+
 		`xclipmetapublish name=pub method=mqtt address=%s topic=xclip/{source}/results source=cam1 ! fakesink`, dir, b.addr())
 	since := time.Now()
 	r := mustPlay(t, desc, runOpts{})

@@ -81,8 +81,8 @@ probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
       }
       case GST_EVENT_CUSTOM_DOWNSTREAM:
         st = gst_event_get_structure (e);
-        if (st && gst_structure_has_name (st, "xclip")) {
-          r.kind = GSTTEST_XCLIP_EVENT;
+        if (st && g_str_has_prefix (gst_structure_get_name (st), "xclip")) {
+          r.kind = gst_structure_has_name (st, "xclip") ? GSTTEST_XCLIP_EVENT : GSTTEST_OTHER_XCLIP_EVENT;
           r.text = gst_structure_to_string (st);
           g_mutex_lock (&c->lock);
           g_array_append_val (c->records, r);

@@ -25,6 +25,9 @@ const (
 	Buffer Kind = C.GSTTEST_BUFFER
 	Event  Kind = C.GSTTEST_XCLIP_EVENT // an "xclip" custom downstream event
 	EOS    Kind = C.GSTTEST_EOS
+	// OtherEvent is a custom downstream event whose structure name starts with "xclip" but is not
+	// "xclip" (e.g. "xclip-event").
+	OtherEvent Kind = C.GSTTEST_OTHER_XCLIP_EVENT
 )
 
 // None is GST_CLOCK_TIME_NONE.
@@ -75,7 +78,7 @@ func (c *Collector) Records() []Record {
 			text = C.GoString(r.text)
 		}
 		switch rec.Kind {
-		case Event:
+		case Event, OtherEvent:
 			rec.Event = text
 		case Buffer:
 			if text != "" {

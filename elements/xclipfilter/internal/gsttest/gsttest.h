@@ -5,7 +5,7 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
-enum { GSTTEST_BUFFER = 0, GSTTEST_XCLIP_EVENT = 1, GSTTEST_EOS = 2 };
+enum { GSTTEST_BUFFER = 0, GSTTEST_XCLIP_EVENT = 1, GSTTEST_EOS = 2, GSTTEST_OTHER_XCLIP_EVENT = 3 };
 
 typedef struct {
   int kind;
