@@ -57,6 +57,13 @@ func TestEvents(t *testing.T) {
 			t.Fatal("event refused")
 		}
 	}
+	// The publishers drop the NaN document on their own goroutines: wait until both have (their warning
+	// is posted before the count moves), or EOS could reach the bus before a warning on a loaded machine.
+	for _, name := range []string{"a", "b"} {
+		if !waitFor(time.Minute, func() bool { return counter(t, p, name, "dropped") == 1 }) {
+			t.Fatalf("%s never dropped the NaN document", name)
+		}
+	}
 	p.SendEvent(gst.NewEOSEvent())
 	bus := p.GetPipelineBus()
 	var warnings []string

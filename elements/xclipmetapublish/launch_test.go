@@ -114,7 +114,7 @@ func TestLaunch(t *testing.T) {
 	}
 	n := 0
 	for sc := bufio.NewScanner(bytes.NewReader(f)); sc.Scan(); n++ {
-		if d := decode(t, sc.Bytes()); d.Window != uint64(n+1) || d.Source != "xclipmetapublish1" {
+		if d := decode(t, sc.Bytes()); d.Window != uint64(n+1) || d.Source != "xclipfilter0" { // the structure's own source: xclipfilter's name
 			t.Errorf("line %d: %s", n+1, sc.Bytes())
 		}
 	}

@@ -98,8 +98,8 @@ func (p *publisher) run() {
 func (p *publisher) publish(d *document) {
 	payload, err := d.marshal(p.now())
 	if err != nil {
+		p.invalid(d, err) // first, so that the warning is on the bus once dropped counts the document
 		p.counts.dropped.Add(1)
-		p.invalid(d, err)
 		return
 	}
 	p.out.write(d, payload)
