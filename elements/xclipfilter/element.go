@@ -11,8 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -28,6 +26,8 @@ import (
 	"github.com/xclipfilter/xclipfilter/internal/safefile"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/preprocess"
+
+	"github.com/xclipfilter/xclipfilter/elements/internal/gstglue"
 )
 
 // Sink and source caps: the formats the element converts to RGB for the model.
@@ -143,19 +143,14 @@ func (f *filter) New() glib.GoObjectSubclass { return &filter{set: defaultSettin
 func (f *filter) ClassInit(klass *glib.ObjectClass) {
 	defer func() {
 		if p := recover(); p != nil {
-			msg := C.CString(fmt.Sprintf("xclipfilter: class init failed: %v", p))
-			C.xclip_log(nil, C.GST_LEVEL_ERROR, msg)
-			C.free(unsafe.Pointer(msg))
+			gstglue.Log(C.xclip_debug_category(), nil, C.GST_LEVEL_ERROR, "xclipfilter",
+				fmt.Sprintf("xclipfilter: class init failed: %v", p))
 		}
 	}()
 	k := klass.Unsafe()
-	var strs []*C.char
-	cs := func(s string) *C.char { c := C.CString(s); strs = append(strs, c); return c }
-	defer func() {
-		for _, c := range strs {
-			C.free(unsafe.Pointer(c)) // GStreamer copied them
-		}
-	}()
+	var strs gstglue.CStrings
+	defer strs.Free() // GStreamer copied them
+	cs := func(s string) *C.char { return (*C.char)(strs.C(s)) }
 	C.xclip_element_class_setup(k, cs("X-CLIP video classifier"), cs("Filter/Analyzer/Video"),
 		cs("Zero-shot classification of a sliding window of video frames against text labels with an "+
 			"X-CLIP model; results are posted as \"xclip\" element messages and pushed downstream as "+
@@ -179,31 +174,19 @@ func (f *filter) Constructed(obj *glib.Object) {
 
 // log writes to the debug log, naming the element while it is alive. Any goroutine.
 func (f *filter) log(level C.GstDebugLevel, msg string) {
-	cs := C.CString(msg)
-	defer C.free(unsafe.Pointer(cs))
-	if !f.withSelf(func(self unsafe.Pointer) { C.xclip_log(self, level, cs) }) {
-		C.xclip_log(nil, level, cs)
+	cat := C.xclip_debug_category()
+	if !f.withSelf(func(self unsafe.Pointer) { gstglue.Log(cat, self, int(level), "xclipfilter", msg) }) {
+		gstglue.Log(cat, nil, int(level), "xclipfilter", msg)
 	}
 }
 
 // postMessage posts an error (or warning) message whose text names the problem; nothing once the
 // element is being finalized. Any goroutine.
 func (f *filter) postMessage(isError bool, domain, code int, text, debugInfo string) {
-	file, function, line := "xclipfilter", "", 0
-	if pc, path, l, ok := runtime.Caller(1); ok {
-		file, line = filepath.Base(path), l
-		if fn := runtime.FuncForPC(pc); fn != nil {
-			function = fn.Name()[strings.LastIndex(fn.Name(), ".")+1:]
-		}
-	}
-	ct, cd, cf, cfn := C.CString(text), C.CString(debugInfo), C.CString(file), C.CString(function)
+	file, function, line := gstglue.Caller(1, "xclipfilter")
 	f.withSelf(func(self unsafe.Pointer) {
-		C.xclip_post_message_full(self, boolC(isError), C.int(domain), C.int(code), ct, cd, cf, cfn, C.int(line))
+		gstglue.PostMessage(self, isError, domain, code, text, debugInfo, file, function, line)
 	})
-	C.free(unsafe.Pointer(ct))
-	C.free(unsafe.Pointer(cd))
-	C.free(unsafe.Pointer(cf))
-	C.free(unsafe.Pointer(cfn))
 }
 
 // internalError turns a recovered panic into an error message.

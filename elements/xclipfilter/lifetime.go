@@ -9,6 +9,8 @@ import "C"
 import (
 	"fmt"
 	"unsafe"
+
+	"github.com/xclipfilter/xclipfilter/elements/internal/gstglue"
 )
 
 // The element's lifetime and its goroutines.
@@ -67,9 +69,8 @@ func goXclipFinalize(obj *C.GObject) {
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			msg := C.CString(fmt.Sprintf("xclipfilter: internal error in finalize: %v", p))
-			C.xclip_log(nil, C.GST_LEVEL_ERROR, msg)
-			C.free(unsafe.Pointer(msg))
+			gstglue.Log(C.xclip_debug_category(), nil, C.GST_LEVEL_ERROR, "xclipfilter",
+				fmt.Sprintf("xclipfilter: internal error in finalize: %v", p))
 		}
 	}()
 	f.mu.Lock()
@@ -84,10 +85,9 @@ func goXclipFinalize(obj *C.GObject) {
 		}
 		return
 	}
-	msg := C.CString("xclipfilter: finalized without being set to NULL (the application dropped a running " +
-		"pipeline): stopping inference; results still in flight are dropped")
-	C.xclip_log(nil, C.GST_LEVEL_WARNING, msg)
-	C.free(unsafe.Pointer(msg))
+	gstglue.Log(C.xclip_debug_category(), nil, C.GST_LEVEL_WARNING, "xclipfilter",
+		"xclipfilter: finalized without being set to NULL (the application dropped a running "+
+			"pipeline): stopping inference; results still in flight are dropped")
 	go func() {
 		st.shutdown()
 		C.xclip_weak_free(weak)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-gst/go-glib/glib"
 
+	"github.com/xclipfilter/xclipfilter/elements/internal/gstglue"
 	"github.com/xclipfilter/xclipfilter/model"
 )
 
@@ -208,53 +209,35 @@ var properties = []property{
 			"0 (default): none. Writable in PLAYING"},
 }
 
-const (
-	gParamReadable       = 1 << 0
-	gParamWritable       = 1 << 1
-	gstParamMutableReady = C.GST_PARAM_MUTABLE_READY
-	gstParamMutablePlay  = C.GST_PARAM_MUTABLE_PLAYING
-	gstParamDocShowDef   = C.GST_PARAM_DOC_SHOW_DEFAULT
-)
-
 func installProperties(klass unsafe.Pointer) {
 	for _, p := range properties {
-		flags := C.guint(gParamReadable | gstParamDocShowDef)
+		flags := gstglue.ParamReadable | gstglue.ParamDocShowDefault
 		if !p.readOnly {
-			flags |= gParamWritable
+			flags |= gstglue.ParamWritable
 			if p.playing {
-				flags |= gstParamMutablePlay
+				flags |= gstglue.ParamMutablePlaying
 			} else {
-				flags |= gstParamMutableReady
+				flags |= gstglue.ParamMutableReady
 			}
 		}
-		name, nick, blurb := C.CString(p.name), C.CString(p.nick), C.CString(p.blurb)
 		switch p.kind {
 		case propString:
-			var def *C.char
-			if s := p.def.(string); s != "" {
-				def = C.CString(s)
-			}
-			C.xclip_install_string(klass, C.guint(p.id), name, nick, blurb, def, flags)
-			C.free(unsafe.Pointer(def))
+			gstglue.InstallString(klass, p.id, p.name, p.nick, p.blurb, p.def.(string), flags)
 		case propUint:
-			C.xclip_install_uint(klass, C.guint(p.id), name, nick, blurb, C.guint(p.min), C.guint(p.max), C.guint(p.def.(uint)), flags)
+			gstglue.InstallUint(klass, p.id, p.name, p.nick, p.blurb, uint(p.min), uint(p.max), p.def.(uint), flags)
 		case propUint64:
-			C.xclip_install_uint64(klass, C.guint(p.id), name, nick, blurb, 0, C.guint64(^uint64(0)), C.guint64(p.def.(uint64)), flags)
+			gstglue.InstallUint64(klass, p.id, p.name, p.nick, p.blurb, 0, ^uint64(0), p.def.(uint64), flags)
 		case propDouble:
-			C.xclip_install_double(klass, C.guint(p.id), name, nick, blurb, C.double(p.min), C.double(p.max), C.double(p.def.(float64)), flags)
+			gstglue.InstallDouble(klass, p.id, p.name, p.nick, p.blurb, p.min, p.max, p.def.(float64), flags)
 		case propBool:
-			C.xclip_install_bool(klass, C.guint(p.id), name, nick, blurb, boolC(p.def.(bool)), flags)
+			gstglue.InstallBool(klass, p.id, p.name, p.nick, p.blurb, p.def.(bool), flags)
 		case propDevice:
-			C.xclip_install_enum(klass, C.guint(p.id), name, nick, blurb, C.xclip_device_get_type(), C.gint(p.def.(int)), flags)
+			gstglue.InstallEnum(klass, p.id, p.name, p.nick, p.blurb, uintptr(C.xclip_device_get_type()), p.def.(int), flags)
 		case propPrecision:
-			C.xclip_install_enum(klass, C.guint(p.id), name, nick, blurb, C.xclip_precision_get_type(), C.gint(p.def.(int)), flags)
+			gstglue.InstallEnum(klass, p.id, p.name, p.nick, p.blurb, uintptr(C.xclip_precision_get_type()), p.def.(int), flags)
 		case propPrint:
-			C.xclip_install_enum(klass, C.guint(p.id), name, nick, blurb, C.xclip_print_get_type(), C.gint(p.def.(int)), flags)
+			gstglue.InstallEnum(klass, p.id, p.name, p.nick, p.blurb, uintptr(C.xclip_print_get_type()), p.def.(int), flags)
 		}
-		// GParamSpec keeps the strings (they are not static): free ours.
-		C.free(unsafe.Pointer(name))
-		C.free(unsafe.Pointer(nick))
-		C.free(unsafe.Pointer(blurb))
 	}
 }
 
@@ -289,17 +272,16 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 	if p == nil || p.readOnly {
 		return
 	}
-	if !p.playing && C.xclip_element_state(unsafe.Pointer(obj)) > C.GST_STATE_READY {
+	if !p.playing && gstglue.ElementState(unsafe.Pointer(obj)) > C.GST_STATE_READY {
 		f.log(C.GST_LEVEL_WARNING, fmt.Sprintf("property %s can only be changed in the NULL or READY state: ignored", p.name))
 		f.postMessage(false, domainResource, codeSettings,
 			fmt.Sprintf("property %s can only be changed in the NULL or READY state", p.name), "")
 		return
 	}
+	gv := unsafe.Pointer(value)
 	var str string
 	if p.kind == propString {
-		if s := C.xclip_value_get_string(value); s != nil {
-			str = C.GoString(s)
-		}
+		str = gstglue.ValueString(gv)
 	}
 	f.mu.Lock()
 	s := &f.set
@@ -327,30 +309,30 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 	case C.XCLIP_PROP_PROMPT_TEMPLATE:
 		s.template = str
 	case C.XCLIP_PROP_FRAME_INTERVAL:
-		s.frameInterval = uint(C.xclip_value_get_uint(value))
+		s.frameInterval = gstglue.ValueUint(gv)
 	case C.XCLIP_PROP_WINDOW_STRIDE:
-		s.windowStride = uint(C.xclip_value_get_uint(value))
+		s.windowStride = gstglue.ValueUint(gv)
 	case C.XCLIP_PROP_TOP_K:
-		s.topK = uint(C.xclip_value_get_uint(value))
+		s.topK = gstglue.ValueUint(gv)
 	case C.XCLIP_PROP_THRESHOLD:
 		// NaN never gets here: GObject's range check refuses it with a warning naming threshold.
-		s.threshold = float64(C.xclip_value_get_double(value))
+		s.threshold = gstglue.ValueDouble(gv)
 	case C.XCLIP_PROP_DEVICE:
-		s.device = int(C.xclip_value_get_enum(value))
+		s.device = gstglue.ValueEnum(gv)
 	case C.XCLIP_PROP_PRECISION:
-		s.precision = int(C.xclip_value_get_enum(value))
+		s.precision = gstglue.ValueEnum(gv)
 	case C.XCLIP_PROP_PRINT:
-		s.print = int(C.xclip_value_get_enum(value))
+		s.print = gstglue.ValueEnum(gv)
 	case C.XCLIP_PROP_ATTACH_META:
-		s.attachMeta = C.xclip_value_get_bool(value) != 0
+		s.attachMeta = gstglue.ValueBool(gv)
 	case C.XCLIP_PROP_BLOCKING:
-		s.blocking = C.xclip_value_get_bool(value) != 0
+		s.blocking = gstglue.ValueBool(gv)
 	case C.XCLIP_PROP_SOURCE:
 		s.source = str
 	case C.XCLIP_PROP_EVENT_THRESHOLD, C.XCLIP_PROP_EVENT_EXIT_THRESHOLD:
 		// NaN never gets here (GObject's range check). The pair is checked at start; while running a
 		// change that would put exit above entry is refused.
-		v := float64(C.xclip_value_get_double(value))
+		v := gstglue.ValueDouble(gv)
 		entry, exit := s.eventEntry, s.eventExit
 		if uint(id) == C.XCLIP_PROP_EVENT_THRESHOLD {
 			entry = v
@@ -364,9 +346,9 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 		}
 		s.eventEntry, s.eventExit = entry, exit
 	case C.XCLIP_PROP_EVENT_MIN_WINDOWS:
-		s.eventMin = uint(C.xclip_value_get_uint(value))
+		s.eventMin = gstglue.ValueUint(gv)
 	case C.XCLIP_PROP_EVENT_MIN_END_WINDOWS:
-		s.eventMinEnd = uint(C.xclip_value_get_uint(value))
+		s.eventMinEnd = gstglue.ValueUint(gv)
 	case C.XCLIP_PROP_EVENT_THRESHOLDS:
 		if _, err := ParseEventThresholds(str, s.eventExit); err != nil {
 			f.mu.Unlock()
@@ -375,7 +357,7 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 		}
 		s.eventThresholds = str
 	case C.XCLIP_PROP_STATS_INTERVAL:
-		s.statsInterval = float64(C.xclip_value_get_double(value))
+		s.statsInterval = gstglue.ValueDouble(gv)
 		if st != nil {
 			st.wakeStats()
 		}
@@ -400,11 +382,7 @@ func goXclipGetProperty(obj *C.GObject, id C.guint, value *C.GValue) {
 			f.log(C.GST_LEVEL_ERROR, fmt.Sprintf("internal error reading property %d: %v", id, p))
 		}
 	}()
-	setStr := func(s string) {
-		cs := C.CString(s)
-		C.xclip_value_set_string(value, cs)
-		C.free(unsafe.Pointer(cs))
-	}
+	gv := unsafe.Pointer(value)
 	f.mu.Lock()
 	s := f.set
 	st := f.st
@@ -412,50 +390,50 @@ func goXclipGetProperty(obj *C.GObject, id C.guint, value *C.GValue) {
 	f.mu.Unlock()
 	switch uint(id) {
 	case C.XCLIP_PROP_MODEL:
-		setStr(s.model)
+		gstglue.SetValueString(gv, s.model)
 	case C.XCLIP_PROP_LABELS:
-		setStr(s.labels)
+		gstglue.SetValueString(gv, s.labels)
 	case C.XCLIP_PROP_LABELS_FILE:
-		setStr(s.labelsFile)
+		gstglue.SetValueString(gv, s.labelsFile)
 	case C.XCLIP_PROP_PROMPT_TEMPLATE:
-		setStr(s.template)
+		gstglue.SetValueString(gv, s.template)
 	case C.XCLIP_PROP_FRAME_INTERVAL:
-		C.xclip_value_set_uint(value, C.guint(s.frameInterval))
+		gstglue.SetValueUint(gv, s.frameInterval)
 	case C.XCLIP_PROP_WINDOW_STRIDE:
-		C.xclip_value_set_uint(value, C.guint(s.windowStride))
+		gstglue.SetValueUint(gv, s.windowStride)
 	case C.XCLIP_PROP_TOP_K:
-		C.xclip_value_set_uint(value, C.guint(s.topK))
+		gstglue.SetValueUint(gv, s.topK)
 	case C.XCLIP_PROP_THRESHOLD:
-		C.xclip_value_set_double(value, C.double(s.threshold))
+		gstglue.SetValueDouble(gv, s.threshold)
 	case C.XCLIP_PROP_DEVICE:
-		C.xclip_value_set_enum(value, C.gint(s.device))
+		gstglue.SetValueEnum(gv, s.device)
 	case C.XCLIP_PROP_PRECISION:
-		C.xclip_value_set_enum(value, C.gint(s.precision))
+		gstglue.SetValueEnum(gv, s.precision)
 	case C.XCLIP_PROP_PRINT:
-		C.xclip_value_set_enum(value, C.gint(s.print))
+		gstglue.SetValueEnum(gv, s.print)
 	case C.XCLIP_PROP_ATTACH_META:
-		C.xclip_value_set_bool(value, boolC(s.attachMeta))
+		gstglue.SetValueBool(gv, s.attachMeta)
 	case C.XCLIP_PROP_BLOCKING:
-		C.xclip_value_set_bool(value, boolC(s.blocking))
+		gstglue.SetValueBool(gv, s.blocking)
 	case C.XCLIP_PROP_SOURCE:
-		setStr(s.source)
+		gstglue.SetValueString(gv, s.source)
 	case C.XCLIP_PROP_EVENT_THRESHOLD:
-		C.xclip_value_set_double(value, C.double(s.eventEntry))
+		gstglue.SetValueDouble(gv, s.eventEntry)
 	case C.XCLIP_PROP_EVENT_EXIT_THRESHOLD:
-		C.xclip_value_set_double(value, C.double(s.eventExit))
+		gstglue.SetValueDouble(gv, s.eventExit)
 	case C.XCLIP_PROP_EVENT_MIN_WINDOWS:
-		C.xclip_value_set_uint(value, C.guint(s.eventMin))
+		gstglue.SetValueUint(gv, s.eventMin)
 	case C.XCLIP_PROP_EVENT_MIN_END_WINDOWS:
-		C.xclip_value_set_uint(value, C.guint(s.eventMinEnd))
+		gstglue.SetValueUint(gv, s.eventMinEnd)
 	case C.XCLIP_PROP_EVENT_THRESHOLDS:
-		setStr(s.eventThresholds)
+		gstglue.SetValueString(gv, s.eventThresholds)
 	case C.XCLIP_PROP_STATS_INTERVAL:
-		C.xclip_value_set_double(value, C.double(s.statsInterval))
+		gstglue.SetValueDouble(gv, s.statsInterval)
 	case C.XCLIP_PROP_WINDOWS_SKIPPED:
 		if st != nil {
 			skipped = st.eng.Skipped()
 		}
-		C.xclip_value_set_uint64(value, C.guint64(skipped))
+		gstglue.SetValueUint64(gv, skipped)
 	}
 }
 

@@ -8,13 +8,13 @@ import "C"
 
 import (
 	"errors"
-	"runtime"
 	"sync"
-	"unsafe"
 
 	"github.com/go-gst/go-glib/glib"
 	"github.com/go-gst/go-gst/gst"
 	"github.com/go-gst/go-gst/gst/base"
+
+	"github.com/xclipfilter/xclipfilter/elements/internal/gstglue"
 )
 
 // ElementName is the factory name; PluginName the plugin's (libgstxclip.so).
@@ -40,20 +40,8 @@ func elementType() glib.Type {
 
 // Register registers the xclipfilter element with plugin (the plugin's init function, or
 // gst_plugin_register_static's).
-func Register(plugin *gst.Plugin) (ok bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			ok = false
-		}
-	}()
-	var p *C.GstPlugin
-	if plugin != nil {
-		p = (*C.GstPlugin)(unsafe.Pointer(plugin.Instance()))
-	}
-	name := C.CString(ElementName)
-	defer C.free(unsafe.Pointer(name))
-	defer runtime.KeepAlive(plugin)
-	return C.gst_element_register(p, name, C.GST_RANK_NONE, C.GType(elementType())) != 0
+func Register(plugin *gst.Plugin) bool {
+	return gstglue.RegisterElement(plugin, ElementName, func() uintptr { return uintptr(elementType()) })
 }
 
 // Plugin describes the xclip plugin; plugin/ exports it from libgstxclip.so.

@@ -14,13 +14,11 @@ xclip_debug_init (void)
   }
 }
 
-void
-xclip_log (void *obj, GstDebugLevel level, const char *msg)
+/* The category, for gstglue.Log. */
+void *
+xclip_debug_category (void)
 {
-#ifndef GST_DISABLE_GST_DEBUG
-  if (G_UNLIKELY (level <= gst_debug_category_get_threshold (xclip_debug)))
-    gst_debug_log (xclip_debug, level, "xclipfilter", "", 0, obj ? G_OBJECT (obj) : NULL, "%s", msg);
-#endif
+  return xclip_debug;
 }
 
 /* ---- properties ---- */
@@ -139,54 +137,6 @@ xclip_object_unref (void *obj)
 }
 
 void
-xclip_install_string (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    const char *def, guint flags)
-{
-  g_object_class_install_property (G_OBJECT_CLASS (klass), id,
-      g_param_spec_string (name, nick, blurb, def, (GParamFlags) flags));
-}
-
-void
-xclip_install_uint (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    guint min, guint max, guint def, guint flags)
-{
-  g_object_class_install_property (G_OBJECT_CLASS (klass), id,
-      g_param_spec_uint (name, nick, blurb, min, max, def, (GParamFlags) flags));
-}
-
-void
-xclip_install_uint64 (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    guint64 min, guint64 max, guint64 def, guint flags)
-{
-  g_object_class_install_property (G_OBJECT_CLASS (klass), id,
-      g_param_spec_uint64 (name, nick, blurb, min, max, def, (GParamFlags) flags));
-}
-
-void
-xclip_install_double (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    double min, double max, double def, guint flags)
-{
-  g_object_class_install_property (G_OBJECT_CLASS (klass), id,
-      g_param_spec_double (name, nick, blurb, min, max, def, (GParamFlags) flags));
-}
-
-void
-xclip_install_bool (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    gboolean def, guint flags)
-{
-  g_object_class_install_property (G_OBJECT_CLASS (klass), id,
-      g_param_spec_boolean (name, nick, blurb, def, (GParamFlags) flags));
-}
-
-void
-xclip_install_enum (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    GType type, gint def, guint flags)
-{
-  g_object_class_install_property (G_OBJECT_CLASS (klass), id,
-      g_param_spec_enum (name, nick, blurb, type, def, (GParamFlags) flags));
-}
-
-void
 xclip_element_class_setup (void *klass, const char *longname, const char *klass_str,
     const char *description, const char *author, const char *sink_caps, const char *src_caps,
     const char *messages, const char *events)
@@ -208,107 +158,7 @@ xclip_element_class_setup (void *klass, const char *longname, const char *klass_
   gst_type_mark_as_plugin_api (xclip_print_get_type (), 0);
 }
 
-const char *
-xclip_value_get_string (const GValue * v)
-{
-  return g_value_get_string (v);
-}
-
-void
-xclip_value_set_string (GValue * v, const char *s)
-{
-  g_value_set_string (v, s);
-}
-
-guint
-xclip_value_get_uint (const GValue * v)
-{
-  return g_value_get_uint (v);
-}
-
-void
-xclip_value_set_uint (GValue * v, guint u)
-{
-  g_value_set_uint (v, u);
-}
-
-void
-xclip_value_set_uint64 (GValue * v, guint64 u)
-{
-  g_value_set_uint64 (v, u);
-}
-
-double
-xclip_value_get_double (const GValue * v)
-{
-  return g_value_get_double (v);
-}
-
-void
-xclip_value_set_double (GValue * v, double d)
-{
-  g_value_set_double (v, d);
-}
-
-gboolean
-xclip_value_get_bool (const GValue * v)
-{
-  return g_value_get_boolean (v);
-}
-
-void
-xclip_value_set_bool (GValue * v, gboolean b)
-{
-  g_value_set_boolean (v, b);
-}
-
-gint
-xclip_value_get_enum (const GValue * v)
-{
-  return g_value_get_enum (v);
-}
-
-void
-xclip_value_set_enum (GValue * v, gint e)
-{
-  g_value_set_enum (v, e);
-}
-
 /* ---- element ---- */
-
-GstState
-xclip_element_state (void *element)
-{
-  GstState s;
-  GST_OBJECT_LOCK (element);
-  s = GST_STATE (element);
-  GST_OBJECT_UNLOCK (element);
-  return s;
-}
-
-/* domain: 0 resource, 1 stream, 2 library, 3 core. */
-void
-xclip_post_message_full (void *element, gboolean is_error, int domain, int code, const char *text,
-    const char *debug, const char *file, const char *function, int line)
-{
-  GQuark q;
-  switch (domain) {
-    case 1:
-      q = GST_STREAM_ERROR;
-      break;
-    case 2:
-      q = GST_LIBRARY_ERROR;
-      break;
-    case 3:
-      q = GST_CORE_ERROR;
-      break;
-    default:
-      q = GST_RESOURCE_ERROR;
-      break;
-  }
-  gst_element_message_full (GST_ELEMENT (element), is_error ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING,
-      q, code, g_strdup (text), debug && *debug ? g_strdup (debug) : NULL, file, function, line);
-}
 
 void
 xclip_post_structure (void *element, GstStructure * s)

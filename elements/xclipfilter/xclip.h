@@ -1,7 +1,8 @@
 /* C side of the xclipfilter element: what go-gst v1.4.0 does not expose (video frame mapping, the
  * GstBaseTransform segment and pads, chaining up to the parent class, GstValueArray fields, the region
- * of interest meta, enum properties) and what must not go through Go finalizers (GValues of properties).
- * Every function here is called from Go; none of them keeps a Go pointer. */
+ * of interest meta, enum properties). What every element needs alike (GValues of properties, param
+ * specs, error messages, logging) is Go in elements/internal/gstglue. Every function here is called from
+ * Go; none of them keeps a Go pointer. */
 #ifndef XCLIP_H
 #define XCLIP_H
 
@@ -37,41 +38,16 @@ enum {
 
 /* Debug category "xclipfilter". */
 void xclip_debug_init (void);
-void xclip_log (void *obj, GstDebugLevel level, const char *msg);
+void *xclip_debug_category (void);      /* for gstglue.Log */
 
 /* Class setup: set_property/get_property trampolines and the properties. */
 GType xclip_device_get_type (void);
 GType xclip_precision_get_type (void);
 GType xclip_print_get_type (void);
 void xclip_class_set_property_funcs (void *klass);
-void xclip_install_string (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    const char *def, guint flags);
-void xclip_install_uint (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    guint min, guint max, guint def, guint flags);
-void xclip_install_uint64 (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    guint64 min, guint64 max, guint64 def, guint flags);
-void xclip_install_double (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    double min, double max, double def, guint flags);
-void xclip_install_bool (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    gboolean def, guint flags);
-void xclip_install_enum (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    GType type, gint def, guint flags);
 void xclip_element_class_setup (void *klass, const char *longname, const char *klass_str,
     const char *description, const char *author, const char *sink_caps, const char *src_caps,
     const char *messages, const char *events);
-
-/* GValue access for the property trampolines. */
-const char *xclip_value_get_string (const GValue * v);
-void xclip_value_set_string (GValue * v, const char *s);
-guint xclip_value_get_uint (const GValue * v);
-void xclip_value_set_uint (GValue * v, guint u);
-void xclip_value_set_uint64 (GValue * v, guint64 u);
-double xclip_value_get_double (const GValue * v);
-void xclip_value_set_double (GValue * v, double d);
-gboolean xclip_value_get_bool (const GValue * v);
-void xclip_value_set_bool (GValue * v, gboolean b);
-gint xclip_value_get_enum (const GValue * v);
-void xclip_value_set_enum (GValue * v, gint e);
 
 /* A weak reference to the element: goroutines take a strong one from it for each use, or NULL once
  * the element is being finalized (g_weak_ref_get is safe against a concurrent last unref). */
@@ -80,10 +56,7 @@ void *xclip_weak_get (GWeakRef * w);
 void xclip_weak_free (GWeakRef * w);
 void xclip_object_unref (void *obj);
 
-/* Element state and messages. */
-GstState xclip_element_state (void *element);
-void xclip_post_message_full (void *element, gboolean is_error, int domain, int code, const char *text,
-    const char *debug, const char *file, const char *function, int line);
+/* Element messages. */
 void xclip_post_structure (void *element, GstStructure * s);
 
 /* GstBaseTransform plumbing. */

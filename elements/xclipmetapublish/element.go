@@ -10,10 +10,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
-	"runtime"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +19,8 @@ import (
 	"github.com/go-gst/go-glib/glib"
 	"github.com/go-gst/go-gst/gst"
 	"github.com/go-gst/go-gst/gst/base"
+
+	"github.com/xclipfilter/xclipfilter/elements/internal/gstglue"
 )
 
 // Error domains and codes for postMessage (GstResourceError / GstStreamError / GstCoreError numbers).
@@ -71,19 +70,14 @@ func (e *element) New() glib.GoObjectSubclass { return &element{set: defaultSett
 func (e *element) ClassInit(klass *glib.ObjectClass) {
 	defer func() {
 		if p := recover(); p != nil {
-			msg := C.CString(fmt.Sprintf("xclipmetapublish: class init failed: %v", p))
-			C.xmp_log(nil, C.GST_LEVEL_ERROR, msg)
-			C.free(unsafe.Pointer(msg))
+			gstglue.Log(C.xmp_debug_category(), nil, C.GST_LEVEL_ERROR, "xclipmetapublish",
+				fmt.Sprintf("xclipmetapublish: class init failed: %v", p))
 		}
 	}()
 	k := klass.Unsafe()
-	var strs []*C.char
-	cs := func(s string) *C.char { c := C.CString(s); strs = append(strs, c); return c }
-	defer func() {
-		for _, c := range strs {
-			C.free(unsafe.Pointer(c)) // GStreamer copied them
-		}
-	}()
+	var strs gstglue.CStrings
+	defer strs.Free() // GStreamer copied them
+	cs := func(s string) *C.char { return (*C.char)(strs.C(s)) }
 	C.xmp_element_class_setup(k, cs("X-CLIP result publisher"), cs("Filter/Metadata"),
 		cs("Publishes the \"xclip\" results (and \"xclip-*\" events) travelling downstream from xclipfilter "+
 			"as JSON to an MQTT broker or to a file; buffers pass through untouched"),
@@ -104,9 +98,7 @@ func (e *element) Constructed(obj *glib.Object) {
 }
 
 func (e *element) log(level C.GstDebugLevel, msg string) {
-	cs := C.CString(msg)
-	C.xmp_log(e.self, level, cs)
-	C.free(unsafe.Pointer(cs))
+	gstglue.Log(C.xmp_debug_category(), e.self, int(level), "xclipmetapublish", msg)
 }
 
 // postMessage posts an error (or warning) message whose text names the problem.
@@ -114,26 +106,8 @@ func (e *element) postMessage(isError bool, domain, code int, text, debugInfo st
 	if e.self == nil {
 		return
 	}
-	file, function, line := "xclipmetapublish", "", 0
-	if pc, path, l, ok := runtime.Caller(1); ok {
-		file, line = filepath.Base(path), l
-		if fn := runtime.FuncForPC(pc); fn != nil {
-			function = fn.Name()[strings.LastIndex(fn.Name(), ".")+1:]
-		}
-	}
-	ct, cd, cf, cfn := C.CString(text), C.CString(debugInfo), C.CString(file), C.CString(function)
-	C.xmp_post_message_full(e.self, boolC(isError), C.int(domain), C.int(code), ct, cd, cf, cfn, C.int(line))
-	C.free(unsafe.Pointer(ct))
-	C.free(unsafe.Pointer(cd))
-	C.free(unsafe.Pointer(cf))
-	C.free(unsafe.Pointer(cfn))
-}
-
-func boolC(b bool) C.gboolean {
-	if b {
-		return 1
-	}
-	return 0
+	file, function, line := gstglue.Caller(1, "xclipmetapublish")
+	gstglue.PostMessage(e.self, isError, domain, code, text, debugInfo, file, function, line)
 }
 
 // internalError turns a recovered panic into an error message.

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"runtime/debug"
 	"unsafe"
+
+	"github.com/xclipfilter/xclipfilter/elements/internal/gstglue"
 )
 
 // Values of the method and file-format properties (DLStreamer gvametapublish's numbers).
@@ -105,41 +107,24 @@ var properties = []property{
 			"write failed, or a NaN or infinite number in the document"},
 }
 
-const (
-	gParamReadable       = 1 << 0
-	gParamWritable       = 1 << 1
-	gstParamMutableReady = C.GST_PARAM_MUTABLE_READY
-	gstParamDocShowDef   = C.GST_PARAM_DOC_SHOW_DEFAULT
-)
-
 func installProperties(klass unsafe.Pointer) {
 	for _, p := range properties {
-		flags := C.guint(gParamReadable | gstParamDocShowDef)
+		flags := gstglue.ParamReadable | gstglue.ParamDocShowDefault
 		if !p.readOnly {
-			flags |= gParamWritable | gstParamMutableReady
+			flags |= gstglue.ParamWritable | gstglue.ParamMutableReady
 		}
-		name, nick, blurb := C.CString(p.name), C.CString(p.nick), C.CString(p.blurb)
 		switch p.kind {
 		case propString:
-			var def *C.char
-			if s := p.def.(string); s != "" {
-				def = C.CString(s)
-			}
-			C.xmp_install_string(klass, C.guint(p.id), name, nick, blurb, def, flags)
-			C.free(unsafe.Pointer(def))
+			gstglue.InstallString(klass, p.id, p.name, p.nick, p.blurb, p.def.(string), flags)
 		case propUint:
-			C.xmp_install_uint(klass, C.guint(p.id), name, nick, blurb, C.guint(p.min), C.guint(p.max), C.guint(p.def.(uint)), flags)
+			gstglue.InstallUint(klass, p.id, p.name, p.nick, p.blurb, p.min, p.max, p.def.(uint), flags)
 		case propUint64:
-			C.xmp_install_uint64(klass, C.guint(p.id), name, nick, blurb, C.guint64(p.def.(uint64)), flags)
+			gstglue.InstallUint64(klass, p.id, p.name, p.nick, p.blurb, 0, ^uint64(0), p.def.(uint64), flags)
 		case propMethod:
-			C.xmp_install_enum(klass, C.guint(p.id), name, nick, blurb, C.xmp_method_get_type(), C.gint(p.def.(int)), flags)
+			gstglue.InstallEnum(klass, p.id, p.name, p.nick, p.blurb, uintptr(C.xmp_method_get_type()), p.def.(int), flags)
 		case propFileFormat:
-			C.xmp_install_enum(klass, C.guint(p.id), name, nick, blurb, C.xmp_file_format_get_type(), C.gint(p.def.(int)), flags)
+			gstglue.InstallEnum(klass, p.id, p.name, p.nick, p.blurb, uintptr(C.xmp_file_format_get_type()), p.def.(int), flags)
 		}
-		// GParamSpec copies nick and blurb (no G_PARAM_STATIC_STRINGS) and interns the name: free ours.
-		C.free(unsafe.Pointer(name))
-		C.free(unsafe.Pointer(nick))
-		C.free(unsafe.Pointer(blurb))
 	}
 }
 
@@ -168,28 +153,27 @@ func goXmpSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.char
 	if p == nil || p.readOnly {
 		return
 	}
-	if C.xmp_element_state(unsafe.Pointer(obj)) > C.GST_STATE_READY {
+	if gstglue.ElementState(unsafe.Pointer(obj)) > C.GST_STATE_READY {
 		e.log(C.GST_LEVEL_WARNING, fmt.Sprintf("property %s can only be changed in the NULL or READY state: ignored", p.name))
 		e.postMessage(false, domainResource, codeSettings,
 			fmt.Sprintf("property %s can only be changed in the NULL or READY state", p.name), "")
 		return
 	}
+	gv := unsafe.Pointer(value)
 	var str string
 	if p.kind == propString {
-		if s := C.xmp_value_get_string(value); s != nil {
-			str = C.GoString(s)
-		}
+		str = gstglue.ValueString(gv)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := &e.set
 	switch uint(id) {
 	case C.XMP_PROP_METHOD:
-		s.method = int(C.xmp_value_get_enum(value))
+		s.method = gstglue.ValueEnum(gv)
 	case C.XMP_PROP_FILE_PATH:
 		s.filePath = str
 	case C.XMP_PROP_FILE_FORMAT:
-		s.fileFormat = int(C.xmp_value_get_enum(value))
+		s.fileFormat = gstglue.ValueEnum(gv)
 	case C.XMP_PROP_ADDRESS:
 		s.address = str
 	case C.XMP_PROP_TOPIC:
@@ -197,9 +181,9 @@ func goXmpSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.char
 	case C.XMP_PROP_MQTT_CLIENT_ID:
 		s.clientID = str
 	case C.XMP_PROP_MAX_CONNECT_ATTEMPTS:
-		s.maxConnectAttempts = uint(C.xmp_value_get_uint(value))
+		s.maxConnectAttempts = gstglue.ValueUint(gv)
 	case C.XMP_PROP_MAX_RECONNECT_INTERVAL:
-		s.maxReconnectSecond = uint(C.xmp_value_get_uint(value))
+		s.maxReconnectSecond = gstglue.ValueUint(gv)
 	case C.XMP_PROP_SOURCE:
 		s.source = str
 	}
@@ -216,36 +200,32 @@ func goXmpGetProperty(obj *C.GObject, id C.guint, value *C.GValue) {
 			e.log(C.GST_LEVEL_ERROR, fmt.Sprintf("internal error reading property %d: %v", id, p))
 		}
 	}()
-	setStr := func(s string) {
-		cs := C.CString(s)
-		C.xmp_value_set_string(value, cs)
-		C.free(unsafe.Pointer(cs))
-	}
+	gv := unsafe.Pointer(value)
 	e.mu.Lock()
 	s := e.set
 	e.mu.Unlock()
 	switch uint(id) {
 	case C.XMP_PROP_METHOD:
-		C.xmp_value_set_enum(value, C.gint(s.method))
+		gstglue.SetValueEnum(gv, s.method)
 	case C.XMP_PROP_FILE_PATH:
-		setStr(s.filePath)
+		gstglue.SetValueString(gv, s.filePath)
 	case C.XMP_PROP_FILE_FORMAT:
-		C.xmp_value_set_enum(value, C.gint(s.fileFormat))
+		gstglue.SetValueEnum(gv, s.fileFormat)
 	case C.XMP_PROP_ADDRESS:
-		setStr(s.address)
+		gstglue.SetValueString(gv, s.address)
 	case C.XMP_PROP_TOPIC:
-		setStr(s.topic)
+		gstglue.SetValueString(gv, s.topic)
 	case C.XMP_PROP_MQTT_CLIENT_ID:
-		setStr(s.clientID)
+		gstglue.SetValueString(gv, s.clientID)
 	case C.XMP_PROP_MAX_CONNECT_ATTEMPTS:
-		C.xmp_value_set_uint(value, C.guint(s.maxConnectAttempts))
+		gstglue.SetValueUint(gv, s.maxConnectAttempts)
 	case C.XMP_PROP_MAX_RECONNECT_INTERVAL:
-		C.xmp_value_set_uint(value, C.guint(s.maxReconnectSecond))
+		gstglue.SetValueUint(gv, s.maxReconnectSecond)
 	case C.XMP_PROP_SOURCE:
-		setStr(s.source)
+		gstglue.SetValueString(gv, s.source)
 	case C.XMP_PROP_PUBLISHED:
-		C.xmp_value_set_uint64(value, C.guint64(e.counts.published.Load()))
+		gstglue.SetValueUint64(gv, e.counts.published.Load())
 	case C.XMP_PROP_DROPPED:
-		C.xmp_value_set_uint64(value, C.guint64(e.counts.dropped.Load()))
+		gstglue.SetValueUint64(gv, e.counts.dropped.Load())
 	}
 }

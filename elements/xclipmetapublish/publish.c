@@ -14,13 +14,11 @@ xmp_debug_init (void)
   }
 }
 
-void
-xmp_log (void *obj, GstDebugLevel level, const char *msg)
+/* The category, for gstglue.Log. */
+void *
+xmp_debug_category (void)
 {
-#ifndef GST_DISABLE_GST_DEBUG
-  if (G_UNLIKELY (level <= gst_debug_category_get_threshold (xmp_debug)))
-    gst_debug_log (xmp_debug, level, "xclipmetapublish", "", 0, obj ? G_OBJECT (obj) : NULL, "%s", msg);
-#endif
+  return xmp_debug;
 }
 
 /* ---- properties ---- */
@@ -78,38 +76,6 @@ xmp_class_set_property_funcs (void *klass)
 }
 
 void
-xmp_install_string (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    const char *def, guint flags)
-{
-  g_object_class_install_property (G_OBJECT_CLASS (klass), id,
-      g_param_spec_string (name, nick, blurb, def, (GParamFlags) flags));
-}
-
-void
-xmp_install_uint (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    guint min, guint max, guint def, guint flags)
-{
-  g_object_class_install_property (G_OBJECT_CLASS (klass), id,
-      g_param_spec_uint (name, nick, blurb, min, max, def, (GParamFlags) flags));
-}
-
-void
-xmp_install_uint64 (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    guint64 def, guint flags)
-{
-  g_object_class_install_property (G_OBJECT_CLASS (klass), id,
-      g_param_spec_uint64 (name, nick, blurb, 0, G_MAXUINT64, def, (GParamFlags) flags));
-}
-
-void
-xmp_install_enum (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    GType type, gint def, guint flags)
-{
-  g_object_class_install_property (G_OBJECT_CLASS (klass), id,
-      g_param_spec_enum (name, nick, blurb, type, def, (GParamFlags) flags));
-}
-
-void
 xmp_element_class_setup (void *klass, const char *longname, const char *klass_str,
     const char *description, const char *author, const char *events)
 {
@@ -125,88 +91,12 @@ xmp_element_class_setup (void *klass, const char *longname, const char *klass_st
   gst_type_mark_as_plugin_api (xmp_file_format_get_type (), 0);
 }
 
-const char *
-xmp_value_get_string (const GValue * v)
-{
-  return g_value_get_string (v);
-}
-
-void
-xmp_value_set_string (GValue * v, const char *s)
-{
-  g_value_set_string (v, s);
-}
-
-guint
-xmp_value_get_uint (const GValue * v)
-{
-  return g_value_get_uint (v);
-}
-
-void
-xmp_value_set_uint (GValue * v, guint u)
-{
-  g_value_set_uint (v, u);
-}
-
-void
-xmp_value_set_uint64 (GValue * v, guint64 u)
-{
-  g_value_set_uint64 (v, u);
-}
-
-gint
-xmp_value_get_enum (const GValue * v)
-{
-  return g_value_get_enum (v);
-}
-
-void
-xmp_value_set_enum (GValue * v, gint e)
-{
-  g_value_set_enum (v, e);
-}
-
 /* ---- element ---- */
-
-GstState
-xmp_element_state (void *element)
-{
-  GstState s;
-  GST_OBJECT_LOCK (element);
-  s = GST_STATE (element);
-  GST_OBJECT_UNLOCK (element);
-  return s;
-}
 
 char *
 xmp_element_name (void *element)
 {
   return gst_object_get_name (GST_OBJECT (element));
-}
-
-/* domain: 0 resource, 1 stream, 2 library, 3 core. */
-void
-xmp_post_message_full (void *element, gboolean is_error, int domain, int code, const char *text,
-    const char *debug, const char *file, const char *function, int line)
-{
-  GQuark q;
-  switch (domain) {
-    case 1:
-      q = GST_STREAM_ERROR;
-      break;
-    case 2:
-      q = GST_LIBRARY_ERROR;
-      break;
-    case 3:
-      q = GST_CORE_ERROR;
-      break;
-    default:
-      q = GST_RESOURCE_ERROR;
-      break;
-  }
-  gst_element_message_full (GST_ELEMENT (element), is_error ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING,
-      q, code, g_strdup (text), debug && *debug ? g_strdup (debug) : NULL, file, function, line);
 }
 
 /* Buffers go through untouched: passthrough, any caps. */

@@ -1,7 +1,8 @@
 /* C side of the xclipmetapublish element: what go-gst v1.4.0 does not expose (chaining up to the
- * GstBaseTransform parent, enum properties, GValue access without Go finalizers, walking a structure's
- * fields and values). Every function here is called from Go; none of them keeps a Go pointer. The
- * prefix xmp_ keeps the symbols apart from xclipfilter's in the one libgstxclip.so. */
+ * GstBaseTransform parent, enum properties, walking a structure's fields and values without Go
+ * finalizers); what it shares with xclipfilter is Go in elements/internal/gstglue. Every function here
+ * is called from Go; none of them keeps a Go pointer. The prefix xmp_ keeps the symbols apart from
+ * xclipfilter's in the one libgstxclip.so. */
 #ifndef XMP_PUBLISH_H
 #define XMP_PUBLISH_H
 
@@ -36,37 +37,17 @@ enum {
 
 /* Debug category "xclipmetapublish". */
 void xmp_debug_init (void);
-void xmp_log (void *obj, GstDebugLevel level, const char *msg);
+void *xmp_debug_category (void);      /* for gstglue.Log */
 
 /* Class setup. */
 GType xmp_method_get_type (void);
 GType xmp_file_format_get_type (void);
 void xmp_class_set_property_funcs (void *klass);
-void xmp_install_string (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    const char *def, guint flags);
-void xmp_install_uint (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    guint min, guint max, guint def, guint flags);
-void xmp_install_uint64 (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    guint64 def, guint flags);
-void xmp_install_enum (void *klass, guint id, const char *name, const char *nick, const char *blurb,
-    GType type, gint def, guint flags);
 void xmp_element_class_setup (void *klass, const char *longname, const char *klass_str,
     const char *description, const char *author, const char *events);
 
-/* GValue access for the property trampolines. */
-const char *xmp_value_get_string (const GValue * v);
-void xmp_value_set_string (GValue * v, const char *s);
-guint xmp_value_get_uint (const GValue * v);
-void xmp_value_set_uint (GValue * v, guint u);
-void xmp_value_set_uint64 (GValue * v, guint64 u);
-gint xmp_value_get_enum (const GValue * v);
-void xmp_value_set_enum (GValue * v, gint e);
-
 /* Element. */
-GstState xmp_element_state (void *element);
 char *xmp_element_name (void *element);       /* g_free it */
-void xmp_post_message_full (void *element, gboolean is_error, int domain, int code, const char *text,
-    const char *debug, const char *file, const char *function, int line);
 void xmp_transform_init (void *trans);
 gboolean xmp_parent_sink_event (void *trans, GstEvent * event);
 GstEventType xmp_event_type (GstEvent * event);

@@ -8,13 +8,14 @@ import "C"
 
 import (
 	"errors"
-	"runtime"
 	"sync"
 	"unsafe"
 
 	"github.com/go-gst/go-glib/glib"
 	"github.com/go-gst/go-gst/gst"
 	"github.com/go-gst/go-gst/gst/base"
+
+	"github.com/xclipfilter/xclipfilter/elements/internal/gstglue"
 )
 
 // ElementName is the factory name.
@@ -42,20 +43,8 @@ func elementOf(obj unsafe.Pointer) *element {
 
 // Register registers the xclipmetapublish element with plugin: libgstxclip.so's init function calls it
 // beside xclipfilter.Register.
-func Register(plugin *gst.Plugin) (ok bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			ok = false
-		}
-	}()
-	var p *C.GstPlugin
-	if plugin != nil {
-		p = (*C.GstPlugin)(unsafe.Pointer(plugin.Instance()))
-	}
-	name := C.CString(ElementName)
-	defer C.free(unsafe.Pointer(name))
-	defer runtime.KeepAlive(plugin)
-	return C.gst_element_register(p, name, C.GST_RANK_NONE, C.GType(elementType())) != 0
+func Register(plugin *gst.Plugin) bool {
+	return gstglue.RegisterElement(plugin, ElementName, func() uintptr { return uintptr(elementType()) })
 }
 
 // staticPlugin describes the plugin RegisterStatic registers: xclipmetapublish alone, under its own
