@@ -135,15 +135,35 @@ func (c *Classifier) Pixels(frames []preprocess.Frame) ([]float32, error) {
 // Classify returns logits_per_video for one window of preprocessed pixels [T, 3, S, S] against label
 // features from EncodeLabels.
 func (c *Classifier) Classify(pixels []float32, labels *Tensor) ([]float32, error) {
-	v, err := c.Model.EncodeVideo(pixels, 1)
+	out, err := c.ClassifyBatch(pixels, []*Tensor{labels})
 	if err != nil {
 		return nil, err
 	}
-	l, err := c.Model.Logits(v, labels)
+	return out[0], nil
+}
+
+// ClassifyBatch classifies len(labels) windows in one forward pass: pixels holds the windows one after
+// the other ([B, T, 3, S, S]) and window i is scored against labels[i] (windows from different streams
+// may have different label sets). It returns the logits of each window. The vision side, which is
+// nearly all the work, runs once over the whole batch.
+func (c *Classifier) ClassifyBatch(pixels []float32, labels []*Tensor) ([][]float32, error) {
+	b := len(labels)
+	if b == 0 {
+		return nil, errors.New("no window to classify")
+	}
+	v, err := c.Model.EncodeVideo(pixels, b)
 	if err != nil {
 		return nil, err
 	}
-	return l.Data, nil
+	out := make([][]float32, b)
+	for i := range labels {
+		l, err := c.Model.Logits(v.window(i), labels[i])
+		if err != nil {
+			return nil, fmt.Errorf("window %d of %d: %w", i+1, b, err)
+		}
+		out[i] = l.Data
+	}
+	return out, nil
 }
 
 // SampleUniform picks t indices out of n, the centres of t equal segments: every frame is used once when

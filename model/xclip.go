@@ -185,6 +185,15 @@ type Video struct {
 	prompts []float32
 }
 
+// window returns the features of video i alone.
+func (v *Video) window(i int) *Video {
+	p := v.Features.Shape[1]
+	n := len(v.prompts) / v.Features.Shape[0]
+	f := NewTensor(1, p)
+	copy(f.Data, v.Features.Data[i*p:(i+1)*p])
+	return &Video{Features: f, prompts: v.prompts[i*n : (i+1)*n]}
+}
+
 // videoTrace collects intermediates for tests.
 type videoTrace struct {
 	vision        visionTrace
