@@ -171,8 +171,24 @@
 // windows: windows classified since start (with a result); windows-skipped as in the results;
 // inference-p50 and inference-p95: median and 95th percentile (nearest rank) of the inference time of
 // the last 256 results, ms; last-result-age: ms since the last result; the three are -1 before the
-// first result. open-events: the labels whose event is open (GstValueArray of strings). Nothing is
-// posted after the element stops. Go programs read it with ParseStatsMessage.
+// first result. open-events: the labels whose event is open (GstValueArray of strings).
+// last-buffer-age: ms since the last buffer arrived (-1 before the first); stalled: whether a stall
+// (below) is under way. Nothing is posted after the element stops. Go programs read it with
+// ParseStatsMessage.
+//
+// # Stalled sources
+//
+// A camera whose server freezes or whose network silently drops packets leaves a live pipeline
+// PLAYING without buffers and without an error. With stall-timeout (ms, default 10000; 0 off), a
+// timer goroutine notices when no buffer has arrived for that long while the element is PLAYING and
+// posts, once per stall, a GStreamer WARNING ("no video for 10.2 s (stall-timeout 10000 ms): the source
+// has stopped delivering frames") and an element message
+//
+//	xclip-stalled, stalled-for=(double)10213.4, stall-timeout=(guint64)10000, source=(string)door
+//
+// then "xclip-resumed" (the same fields) when buffers come back. Time after EOS, in PAUSED and spent
+// inside the element (blocking=true waiting for inference) does not count. gst-launch-1.0 prints the
+// warning and goes on; an application (xclip watch) restarts the source.
 //
 // # Printing
 //
@@ -221,6 +237,8 @@
 //	                 uint     1-10000, default 2: windows below exit to end (writable in PLAYING)
 //	event-thresholds string   per-label "label=entry/exit;..." (writable in PLAYING)
 //	stats-interval   double   0-86400 s, default 0 (off): xclip-stats period (writable in PLAYING)
+//	stall-timeout    uint     0-86400000 ms, default 10000: no buffer for that long while PLAYING
+//	                          posts a warning and xclip-stalled; 0 off (writable in PLAYING)
 //
 // Properties marked only in NULL/READY are ignored, with a warning, in PAUSED and PLAYING.
 //

@@ -62,7 +62,9 @@ const (
 		"(guint64 ns; end-* on ended only), peak-score (double), windows (guint64), source, reason (on ended: " +
 		"score, eos, stop, labels-changed); element message \"xclip-stats\" every stats-interval seconds: " +
 		"windows, windows-skipped (guint64), inference-p50, inference-p95, last-result-age (double ms, -1 " +
-		"before the first result), open-events (GstValueArray of string), source; every structure has a source field"
+		"before the first result), open-events (GstValueArray of string), source, last-buffer-age (double ms, -1 " +
+		"before the first buffer), stalled (boolean); element messages \"xclip-stalled\" and \"xclip-resumed\" " +
+		"(stall-timeout): stalled-for (double ms), stall-timeout (guint64 ms), source; every structure has a source field"
 	eventsDoc = "the same \"xclip\" structure as a serialized GST_EVENT_CUSTOM_DOWNSTREAM event, pushed before " +
 		"the next buffer after the result is ready (before EOS for the last window); with attach-meta, " +
 		"a GstVideoRegionOfInterestMeta \"xclip\" over the whole frame on that buffer; \"xclip-event\" structures " +
@@ -123,7 +125,9 @@ type state struct {
 
 	statsStop chan struct{}  // closed by shutdown
 	statsWake chan struct{}  // stats-interval changed
-	statsWG   sync.WaitGroup // the stats goroutine
+	statsWG   sync.WaitGroup // the stats and stall goroutines
+
+	stall stallWatch // stall-timeout (stall.go)
 }
 
 // pendingItem is a result or a label event waiting for the streaming thread.
@@ -345,8 +349,10 @@ func (f *filter) open(s settings) (*state, error) {
 	st.eng = eng
 	st.track.events = NewEventTracker()
 	st.statsStop, st.statsWake = make(chan struct{}), make(chan struct{}, 1)
-	st.statsWG.Add(1)
+	st.stall.wake = make(chan struct{}, 1)
+	st.statsWG.Add(2)
 	go f.statsLoop(st)
+	go f.stallLoop(st)
 	return st, nil
 }
 
@@ -710,6 +716,8 @@ func (f *filter) TransformIP(_ *base.GstBaseTransform, buffer *gst.Buffer) (ret 
 	if st == nil {
 		return gst.FlowOK
 	}
+	st.stall.enter()
+	defer st.stall.leave()
 	buf := (*C.GstBuffer)(unsafe.Pointer(buffer.Instance()))
 	f.pushPending(st, buf)
 	flags := C.xclip_buffer_flags(buf)
@@ -756,7 +764,10 @@ func (f *filter) SinkEvent(_ *base.GstBaseTransform, event *gst.Event) (ok bool)
 	}()
 	if st := f.state(); st != nil {
 		switch C.xclip_event_type(ev) {
+		case C.GST_EVENT_STREAM_START:
+			st.stall.eos.Store(false)
 		case C.GST_EVENT_FLUSH_STOP:
+			st.stall.eos.Store(false)
 			st.eng.Reset()
 			// Results of the flushed stream are dropped; label events stay, so that downstream sees
 			// every start's end.
@@ -772,6 +783,7 @@ func (f *filter) SinkEvent(_ *base.GstBaseTransform, event *gst.Event) (ok bool)
 		case C.GST_EVENT_GAP:
 			st.eng.Reset()
 		case C.GST_EVENT_EOS:
+			st.stall.eos.Store(true)
 			st.eng.Drain()
 			f.endEvents(st, ReasonEOS)
 			f.pushPending(st, nil)

@@ -52,6 +52,7 @@ type settings struct {
 	eventMin, eventMinEnd uint    // event-min-windows, event-min-end-windows
 	eventThresholds       string  // per-label overrides, checked by ParseEventThresholds
 	statsInterval         float64 // seconds; 0: no xclip-stats
+	stallTimeout          uint    // ms; 0: no stall detection
 }
 
 // eventConfig is the label events' configuration for the next window.
@@ -83,6 +84,7 @@ func defaultSettings() settings {
 		topK: defaultTopK, threshold: defaultThreshold, device: defaultDevice, precision: defaultPrecision,
 		print: defaultPrint, eventEntry: defaultEventThreshold, eventExit: defaultEventExitThreshold,
 		eventMin: defaultEventMinWindows, eventMinEnd: defaultEventMinEndWindows, statsInterval: defaultStatsInterval,
+		stallTimeout: defaultStallTimeout,
 	}
 }
 
@@ -205,8 +207,14 @@ var properties = []property{
 	{id: C.XCLIP_PROP_STATS_INTERVAL, name: "stats-interval", nick: "Stats interval", kind: propDouble,
 		min: 0, max: 86400, def: defaultStatsInterval, playing: true,
 		blurb: "Seconds between \"xclip-stats\" element messages (windows, windows-skipped, inference-p50, " +
-			"inference-p95, last-result-age, open-events, source), posted from a timer while the element runs; " +
+			"inference-p95, last-result-age, open-events, source, last-buffer-age, stalled), posted from a timer while the element runs; " +
 			"0 (default): none. Writable in PLAYING"},
+	{id: C.XCLIP_PROP_STALL_TIMEOUT, name: "stall-timeout", nick: "Stall timeout", kind: propUint, min: 0,
+		max: 86400000, def: uint(defaultStallTimeout), playing: true,
+		blurb: "Milliseconds without a buffer, while PLAYING, after which the source counts as stalled: a " +
+			"WARNING and an \"xclip-stalled\" element message (stalled-for, stall-timeout, source), then " +
+			"\"xclip-resumed\" when buffers come back (time after EOS, in PAUSED or spent waiting for inference " +
+			"with blocking=true does not count). 0: off. Writable in PLAYING"},
 }
 
 func installProperties(klass unsafe.Pointer) {
@@ -361,6 +369,11 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 		if st != nil {
 			st.wakeStats()
 		}
+	case C.XCLIP_PROP_STALL_TIMEOUT:
+		s.stallTimeout = gstglue.ValueUint(gv)
+		if st != nil {
+			st.wakeStall()
+		}
 	}
 	f.mu.Unlock()
 }
@@ -429,6 +442,8 @@ func goXclipGetProperty(obj *C.GObject, id C.guint, value *C.GValue) {
 		gstglue.SetValueString(gv, s.eventThresholds)
 	case C.XCLIP_PROP_STATS_INTERVAL:
 		gstglue.SetValueDouble(gv, s.statsInterval)
+	case C.XCLIP_PROP_STALL_TIMEOUT:
+		gstglue.SetValueUint(gv, s.stallTimeout)
 	case C.XCLIP_PROP_WINDOWS_SKIPPED:
 		if st != nil {
 			skipped = st.eng.Skipped()

@@ -31,6 +31,8 @@ type Stats struct {
 	LastResultAge  float64  // ms since the last result; -1 before the first
 	OpenEvents     []string // labels whose event is open
 	Source         string
+	LastBufferAge  float64 // ms since the last buffer arrived; -1 before the first
+	Stalled        bool    // a stall (stall-timeout) was reported and no buffer has come since
 }
 
 // tracking is the label events and health figures of a run (state.emu guards it).
@@ -80,6 +82,8 @@ func (s *Stats) structure() *C.GstStructure {
 	C.xclip_set_double(cs, cLastResultAge, C.double(s.LastResultAge))
 	setStrings(cs, cOpenEvents, s.OpenEvents)
 	setString(cs, cSource, s.Source)
+	C.xclip_set_double(cs, cLastBufAge, C.double(s.LastBufferAge))
+	C.xclip_set_bool(cs, cStalled, boolC(s.Stalled))
 	return cs
 }
 
@@ -109,6 +113,14 @@ func ParseStatsMessage(msg *gst.Message) (s Stats, ok bool) {
 		return s, false
 	}
 	s.Source = getString(cs, cSource)
+	var age C.double
+	if C.xclip_get_double(cs, cLastBufAge, &age) != 0 {
+		s.LastBufferAge = float64(age)
+	}
+	var stalled C.gboolean
+	if C.xclip_get_bool(cs, cStalled, &stalled) != 0 {
+		s.Stalled = stalled != 0
+	}
 	return s, true
 }
 
@@ -158,9 +170,11 @@ func (f *filter) statsLoop(st *state) {
 
 func (f *filter) postStats(st *state) {
 	st.emu.Lock()
-	s := st.track.stats(time.Now())
+	now := time.Now()
+	s := st.track.stats(now)
 	st.emu.Unlock()
 	s.WindowsSkipped = st.eng.Skipped()
+	s.LastBufferAge, s.Stalled = st.stall.lastBufferAge(now), st.stall.stalled.Load()
 	f.mu.Lock()
 	source := f.set.source
 	f.mu.Unlock()
