@@ -21,6 +21,8 @@ packages=(
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav
 	# reading the element's messages from Python (PyGObject), as doc.go shows and a test checks
 	python3-gi gir1.2-gstreamer-1.0
+	# scripts/rtsp-server.py (the RTSP server of the watch tests and of trying rtsp.sh)
+	gir1.2-gst-rtsp-server-1.0
 	# RTSP serving (tests of rtsp.sh) and MQTT publishing of results
 	gstreamer1.0-rtsp libgstrtspserver-1.0-dev mosquitto mosquitto-clients
 )

@@ -3,6 +3,7 @@
 //	xclip info --model DIR|ORG/NAME[@REV]
 //	xclip classify --model DIR|ORG/NAME[@REV] --labels "a;b;c" [--template "a video of {}"] [--json] FRAME...
 //	xclip download ORG/NAME[@REV] [--dataset] [--file NAME]...
+//	xclip watch --model DIR|ORG/NAME[@REV] --labels "a;b;c" [--publish mqtt://HOST/TOPIC] NAME=URI...
 //
 // classify reads FRAME image files (PNG or JPEG) as one window; with more or fewer files than the model's
 // num_frames, it samples them uniformly (the centres of num_frames equal segments).
@@ -29,6 +30,7 @@ commands:
   info      describe a checkpoint (sizes, frames, parameters, dtype)
   classify  classify one window of image files, or a video file, against labels
   bench     time windows of a checkpoint on this machine (fp32/bf16, threads, batch, vs PyTorch)
+  watch     classify RTSP/HTTP/V4L2/file sources in one process, reconnecting those that drop
   download  fetch a checkpoint from the Hugging Face hub into its cache; print the snapshot folder
 
 --model takes a checkpoint folder or a hub id, ORG/NAME[@REVISION] (fetched into the Hugging Face
@@ -72,6 +74,8 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		err = runBench(args[1:], stdout, stderr)
 	case "download":
 		err = runDownload(args[1:], stdout, stderr)
+	case "watch":
+		err = runWatch(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
