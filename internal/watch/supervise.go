@@ -84,10 +84,9 @@ func (w *watcher) runOnce(ctx context.Context, src Source, b *Backoff) (outcome,
 		runtime.GC() // the pipeline's C memory goes with its Go wrappers: free it now, not at some later GC
 	}()
 	bus := p.GetPipelineBus()
-	if err := p.SetState(gst.StatePlaying); err != nil {
-		// The bus has the reason (a refused model, an unreachable device), handled below.
-		w.logf("%s: cannot start: %v", src.Name, err)
-	}
+	// A refused state change leaves its reason (a refused model, an unreachable device) on the bus,
+	// handled below.
+	_ = p.SetState(gst.StatePlaying)
 	for {
 		select {
 		case <-ctx.Done():
