@@ -175,3 +175,45 @@ func TestEventsAndHold(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedBuffers: behind a tee, the buffers are shared with the other branch; the overlay draws
+// on its own copy (GstBaseTransform makes a buffer writable when not in passthrough), and the other
+// branch's frames stay as they were. A frame too small for the box (48×36) gets the part that fits.
+func TestSharedBuffers(t *testing.T) {
+	f := rawFormats[3] // NV12
+	for _, size := range [][2]int{{320, 240}, {48, 36}} {
+		w, h := size[0], size[1]
+		dir := t.TempDir()
+		drawn, plain := filepath.Join(dir, "drawn.raw"), filepath.Join(dir, "plain.raw")
+		result := `xclip, window=(guint64)1, labels=(string)<"a", "b">, scores=(double)<0.75, 0.25>`
+		play(t, fmt.Sprintf(`videotestsrc name=src num-buffers=6 pattern=solid-color foreground-color=0xff808080 ! `+
+			`video/x-raw,format=NV12,width=%d,height=%d,framerate=10/1 ! tee name=t ! queue ! xclipoverlay ! filesink location=%s `+
+			`t. ! queue ! filesink location=%s`, w, h, drawn, plain),
+			func(p *gst.Pipeline) {
+				src, _ := p.GetElementByName("src")
+				n := 0
+				src.GetStaticPad("src").AddProbe(gst.PadProbeTypeBuffer, func(pad *gst.Pad, _ *gst.PadProbeInfo) gst.PadProbeReturn {
+					if n == 2 {
+						pad.PushEvent(gst.NewCustomEvent(gst.EventTypeCustomDownstream, gst.NewStructureFromString(result)))
+					}
+					n++
+					return gst.PadProbeOK
+				})
+			})
+		pf, df := frames(t, plain, f.frameSize(w, h)), frames(t, drawn, f.frameSize(w, h))
+		if len(pf) != 6 || len(df) != 6 {
+			t.Fatalf("%dx%d: %d and %d frames, want 6", w, h, len(pf), len(df))
+		}
+		for i := range 6 {
+			if _, n, _, ok := changed(f, w, h, pf[i], pf[0]); ok {
+				t.Errorf("%dx%d: frame %d of the other branch has %d pixels changed", w, h, i, n)
+			}
+			box, _, chromaOut, ok := changed(f, w, h, df[i], pf[0])
+			// Two lines: 2·3 + 2·13 + 2 = 34 rows, from (4, 4), clipped to the frame.
+			want := rect{4, 4, min(4+3+32+4+7*6+3, w), min(4+34, h)}
+			if ok != (i >= 2) || (ok && (box != want || chromaOut != 0)) {
+				t.Errorf("%dx%d: frame %d: drawn %v box %v (want %v), %d chroma outside", w, h, i, ok, box, want, chromaOut)
+			}
+		}
+	}
+}

@@ -91,9 +91,9 @@ var properties = []property{
 		blurb: "Seconds of running time a result stays drawn after the first frame that shows it; 0: until the " +
 			"next result replaces it. Events stay until they end"},
 	{id: C.XOV_PROP_COLOR, name: "color", nick: "Box color", kind: propUint, min: 0, max: 0xFFFFFFFF, def: uint(defaultColor),
-		blurb: "Colour of the box behind the text, as 0xAARRGGBB (alpha 0: no box)"},
+		blurb: "Colour of the box behind the text, as 0xAARRGGBB (default 0xA0000000: black, 63% opaque; alpha 0: no box)"},
 	{id: C.XOV_PROP_TEXT_COLOR, name: "text-color", nick: "Text color", kind: propUint, min: 0, max: 0xFFFFFFFF, def: uint(defaultTextColor),
-		blurb: "Colour of the text and the score bars, as 0xAARRGGBB"},
+		blurb: "Colour of the text and the score bars, as 0xAARRGGBB (default 0xFFFFFFFF: opaque white)"},
 }
 
 func installProperties(klass unsafe.Pointer) {
