@@ -13,12 +13,16 @@ import (
 	"github.com/xclipfilter/xclipfilter/internal/golden"
 )
 
+// testTmp holds what the tests build once: the plugin, registries.
+var testTmp string
+
 func TestMain(m *testing.M) {
 	tmp, err := os.MkdirTemp("", "xclipoverlay-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	testTmp = tmp
 	// This process registers the elements statically: it must not also find libgstxclip.so.
 	os.Unsetenv("GST_PLUGIN_PATH")
 	os.Setenv("GST_REGISTRY", filepath.Join(tmp, "registry-test.bin"))
