@@ -2,6 +2,7 @@ package xclipoverlay
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"sync"
 
@@ -56,14 +57,14 @@ type view struct {
 
 // at returns what the frame at running time rt shows: a result stays for hold nanoseconds of running
 // time from the first frame that showed it (0: until the next one; a frame without a running time
-// neither starts nor ends the hold).
+// neither starts nor ends the hold, and one before the start, after a flush, starts it again).
 func (s *shown) at(rt, hold uint64) view {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.result != nil && rt != clockTimeNone {
-		if s.since == clockTimeNone {
+		if s.since == clockTimeNone || rt < s.since { // first shown, or running time restarted (flush)
 			s.since = rt
-		} else if hold > 0 && rt >= s.since && rt-s.since >= hold {
+		} else if hold > 0 && rt-s.since >= hold {
 			s.result = nil
 			s.version++
 		}
@@ -80,15 +81,15 @@ func (v *view) lines(topK int, events bool) []line {
 		if len(labels) == 0 || len(labels) != len(scores) {
 			labels, scores = r.TopLabels, r.TopScores // a structure with the top fields only
 		}
-		order := make([]int, min(len(labels), len(scores)))
-		for i := range order {
-			order[i] = i
+		var order []int // the labels with a score (NaN has none: it would also break the sort's order)
+		for i := range min(len(labels), len(scores)) {
+			if !math.IsNaN(scores[i]) {
+				order = append(order, i)
+			}
 		}
 		sort.SliceStable(order, func(a, b int) bool { return scores[order[a]] > scores[order[b]] })
 		for _, i := range order[:min(topK, len(order))] {
-			if scores[i] == scores[i] { // not NaN
-				out = append(out, line{text: fmt.Sprintf("%.2f %s", scores[i], labels[i]), bar: scores[i]})
-			}
+			out = append(out, line{text: fmt.Sprintf("%.2f %s", scores[i], labels[i]), bar: scores[i]})
 		}
 	}
 	if events {
