@@ -1,11 +1,13 @@
-// Command plugin builds libgstxclip.so, the GStreamer plugin holding the xclipfilter and
-// xclipmetapublish elements:
+// Command plugin builds libgstxclip.so, the GStreamer plugin holding the xclipfilter,
+// xclipmetapublish and xclipoverlay elements:
 //
 //	go build -buildmode=c-shared -o bin/libgstxclip.so ./plugin    (or: make plugin)
 //	GST_PLUGIN_PATH=$PWD/bin gst-inspect-1.0 xclipfilter
 //	GST_PLUGIN_PATH=$PWD/bin gst-inspect-1.0 xclipmetapublish
+//	GST_PLUGIN_PATH=$PWD/bin gst-inspect-1.0 xclipoverlay
 //
-// It only registers the elements; they live in elements/xclipfilter and elements/xclipmetapublish.
+// It only registers the elements; they live in elements/xclipfilter, elements/xclipmetapublish and
+// elements/xclipoverlay.
 // One .so holds every Go element: each c-shared object carries its own Go runtime.
 package main
 
@@ -18,17 +20,19 @@ import (
 
 	"github.com/xclipfilter/xclipfilter/elements/xclipfilter"
 	"github.com/xclipfilter/xclipfilter/elements/xclipmetapublish"
+	"github.com/xclipfilter/xclipfilter/elements/xclipoverlay"
 )
 
 // pluginMeta is exported once: GStreamer calls gst_plugin_xclip_get_desc when it loads the file.
 var pluginMeta = plugin()
 
-// plugin is xclipfilter's plugin description, registering both elements.
+// plugin is xclipfilter's plugin description, registering every element.
 func plugin() *gst.PluginMetadata {
 	m := xclipfilter.Plugin()
-	m.Description = "Zero-shot video classification with X-CLIP, and publishing its results to MQTT or files"
+	m.Description = "Zero-shot video classification with X-CLIP, publishing its results to MQTT or files, " +
+		"and drawing them onto the video"
 	m.Init = func(p *gst.Plugin) bool {
-		return xclipfilter.Register(p) && xclipmetapublish.Register(p)
+		return xclipfilter.Register(p) && xclipmetapublish.Register(p) && xclipoverlay.Register(p)
 	}
 	return m
 }
