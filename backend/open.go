@@ -59,13 +59,10 @@ var ErrNoCUDA = errors.New("device=cuda is not available: this build has no CUDA
 // a note for the log: what auto chose and why ("" when there is nothing to say). A name it does not
 // know, a negative budget or a device that cannot be had is an error naming it.
 func Open(device, precision string, threads int) (b model.Backend, note string, err error) {
-	p, err := ParsePrecision(precision)
-	if err != nil {
+	if err := Check(device, precision, threads); err != nil {
 		return nil, "", err
 	}
-	if threads < 0 {
-		return nil, "", fmt.Errorf("threads %d: want 0 (the default budget) or a number of threads", threads)
-	}
+	p, _ := ParsePrecision(precision)
 	switch strings.ToLower(strings.TrimSpace(device)) {
 	case "cpu":
 		return openCPU(p, threads)
@@ -93,8 +90,36 @@ func Open(device, precision string, threads int) (b model.Backend, note string, 
 		}
 		return b, join("device=auto: inference on the CPU ("+why+")", note), nil
 	}
-	return nil, "", fmt.Errorf("unknown device %q (want auto, cpu or cuda)", device)
+	return nil, "", fmt.Errorf("unknown device %q (want auto, cpu or cuda)", device) // Check refused it already
 }
+
+// Check returns the error Open would give without opening anything, for what can be told in advance:
+// an unknown device or precision, a negative budget, device=cuda in a build without CUDA, fp16 where
+// only the CPU can run.
+func Check(device, precision string, threads int) error {
+	p, err := ParsePrecision(precision)
+	if err != nil {
+		return err
+	}
+	if threads < 0 {
+		return fmt.Errorf("threads %d: want 0 (the default budget) or a number of threads", threads)
+	}
+	d := strings.ToLower(strings.TrimSpace(device))
+	switch d {
+	case "cpu", "cuda", "auto", "":
+	default:
+		return fmt.Errorf("unknown device %q (want auto, cpu or cuda)", device)
+	}
+	if d == "cuda" && !CUDABuilt {
+		return ErrNoCUDA
+	}
+	if p == FP16 && (d == "cpu" || !CUDABuilt) {
+		return errFP16CPU
+	}
+	return nil
+}
+
+var errFP16CPU = errors.New("precision=fp16 needs device=cuda; on the CPU use fp32 or bf16")
 
 // openCPU is the CPU backend: the only place it is made.
 func openCPU(p Precision, threads int) (model.Backend, string, error) {
@@ -109,7 +134,7 @@ func openCPU(p Precision, threads int) (model.Backend, string, error) {
 	case BF16:
 		bf16, note = true, "bf16 weights on the CPU"
 	case FP16:
-		return nil, "", errors.New("precision=fp16 needs device=cuda; on the CPU use fp32 or bf16")
+		return nil, "", errFP16CPU
 	}
 	n, why := threads, ""
 	if n == 0 {

@@ -22,6 +22,7 @@ import (
 	"github.com/go-gst/go-gst/gst"
 	"github.com/go-gst/go-gst/gst/base"
 
+	"github.com/xclipfilter/xclipfilter/backend"
 	"github.com/xclipfilter/xclipfilter/engine"
 	"github.com/xclipfilter/xclipfilter/internal/safefile"
 	"github.com/xclipfilter/xclipfilter/model"
@@ -92,9 +93,9 @@ type filter struct {
 
 	loadMu sync.Mutex // guards loaded
 	loaded struct {
-		dir               string
-		device, precision int
-		c                 *model.Classifier
+		dir                        string
+		device, precision, threads int
+		c                          *model.Classifier
 	}
 }
 
@@ -241,16 +242,27 @@ func labelsOf(s settings) ([]string, error) {
 	return names, nil
 }
 
+// backendNames are the device and precision properties as backend.Open reads them.
+func backendNames(device, precision int) (string, string) {
+	d := "auto"
+	if device >= 0 && device < len(backend.Devices) {
+		d = backend.Devices[device]
+	}
+	return d, backend.Precision(precision).String()
+}
+
 // classifier loads the model on the device, or returns the one an earlier start loaded from the same
-// folder for the same device and precision.
-func (f *filter) classifier(dir string, device, precision int) (*model.Classifier, error) {
+// folder for the same device, precision and threads.
+func (f *filter) classifier(dir string, device, precision, threads int) (*model.Classifier, error) {
 	f.loadMu.Lock()
 	defer f.loadMu.Unlock()
-	if f.loaded.c != nil && f.loaded.dir == dir && f.loaded.device == device && f.loaded.precision == precision {
+	if f.loaded.c != nil && f.loaded.dir == dir && f.loaded.device == device && f.loaded.precision == precision &&
+		f.loaded.threads == threads {
 		return f.loaded.c, nil
 	}
 	f.loaded.c = nil
-	b, note, err := newBackend(device, precision)
+	dev, prec := backendNames(device, precision)
+	b, note, err := backend.Open(dev, prec, threads)
 	if err != nil {
 		return nil, &startError{domainResource, codeSettings, err.Error()}
 	}
@@ -269,7 +281,7 @@ func (f *filter) classifier(dir string, device, precision int) (*model.Classifie
 		return nil, &startError{domainResource, codeNotFound, fmt.Sprintf("cannot load the X-CLIP model %s: %v", dir, err)}
 	}
 	c.Warn = func(msg string) { f.postMessage(false, domainResource, codeSettings, msg, "") }
-	f.loaded.dir, f.loaded.device, f.loaded.precision, f.loaded.c = dir, device, precision, c
+	f.loaded.dir, f.loaded.device, f.loaded.precision, f.loaded.threads, f.loaded.c = dir, device, precision, threads, c
 	return c, nil
 }
 
@@ -302,8 +314,8 @@ func (p prompted) Classify(pixels []float32, labels *model.Tensor) ([]float32, e
 
 // open checks the settings, loads the model and starts an engine.
 func (f *filter) open(s settings) (*state, error) {
-	if (s.device == deviceCUDA && !cudaBuilt) || (s.precision == precisionFP16 && (s.device == deviceCPU || !cudaBuilt)) {
-		_, _, err := newBackend(s.device, s.precision) // the error, before anything else
+	dev, prec := backendNames(s.device, s.precision)
+	if err := backend.Check(dev, prec, int(s.threads)); err != nil { // before anything else
 		return nil, &startError{domainResource, codeSettings, err.Error()}
 	}
 	if strings.TrimSpace(s.model) == "" {
@@ -324,7 +336,7 @@ func (f *filter) open(s settings) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := f.classifier(dir, s.device, s.precision)
+	c, err := f.classifier(dir, s.device, s.precision, int(s.threads))
 	if err != nil {
 		return nil, err
 	}
