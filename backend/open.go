@@ -47,6 +47,9 @@ func ParsePrecision(s string) (Precision, error) {
 	return Auto, fmt.Errorf("unknown precision %q (want auto, fp32, bf16 or fp16)", s)
 }
 
+// MaxThreads is the largest thread budget Open takes.
+const MaxThreads = 1024
+
 // Devices lists the device names Open knows, in the order the element's enum has them.
 var Devices = []string{"auto", "cpu", "cuda"}
 
@@ -101,8 +104,8 @@ func Check(device, precision string, threads int) error {
 	if err != nil {
 		return err
 	}
-	if threads < 0 {
-		return fmt.Errorf("threads %d: want 0 (the default budget) or a number of threads", threads)
+	if threads < 0 || threads > MaxThreads {
+		return fmt.Errorf("threads %d: want 0 (the default budget) or a number of threads up to %d", threads, MaxThreads)
 	}
 	d := strings.ToLower(strings.TrimSpace(device))
 	switch d {

@@ -54,6 +54,7 @@ func TestOpenErrors(t *testing.T) {
 		{"tpu", "auto", 0, `unknown device "tpu"`},
 		{"cpu", "fp16", 0, "precision=fp16 needs device=cuda"},
 		{"cpu", "auto", -1, "threads -1"},
+		{"cpu", "auto", MaxThreads + 1, "threads 1025"},
 	} {
 		if b, _, err := Open(c.device, c.precision, c.threads); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Open(%q, %q, %d) = %v, %v; want an error containing %q", c.device, c.precision, c.threads, b, err, c.want)

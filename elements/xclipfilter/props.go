@@ -201,7 +201,7 @@ var properties = []property{
 		blurb: "Seconds between \"xclip-stats\" element messages (windows, windows-skipped, inference-p50, " +
 			"inference-p95, last-result-age, open-events, source), posted from a timer while the element runs; " +
 			"0 (default): none. Writable in PLAYING"},
-	{id: C.XCLIP_PROP_THREADS, name: "threads", nick: "Inference threads", kind: propUint, min: 0, max: 1024,
+	{id: C.XCLIP_PROP_THREADS, name: "threads", nick: "Inference threads", kind: propUint, min: 0, max: backend.MaxThreads,
 		def: uint(0),
 		blurb: "Most CPU threads one inference operation uses (device=cpu, or auto without a GPU). 0 (default): " +
 			"the default budget, one thread fewer than the cores on machines of up to 4 cores (so that the " +
