@@ -513,10 +513,12 @@ func (f *filter) onResult(st *state, r engine.Result) {
 	topK, threshold, cb, print := int(f.set.topK), f.set.threshold, f.callback, f.set.print
 	evcfg, source := f.set.eventConfig(), f.set.source
 	f.mu.Unlock()
-	res := newResult(r, topK, threshold)
+	res := r
+	res.Labels = append([]string(nil), r.Labels...) // the engine's label set is shared by its windows
+	res.SetTop(topK, threshold)
 	posted := f.withSelf(func(self unsafe.Pointer) {
 		res.Source = sourceOf(self, source)
-		s := res.structure()
+		s := resultStructure(&res)
 		C.xclip_post_structure(self, s)
 		C.xclip_structure_free(s)
 		// The tracker and the queue move together, so that the downstream events keep the order of
@@ -524,7 +526,7 @@ func (f *filter) onResult(st *state, r engine.Result) {
 		st.emu.Lock()
 		defer st.emu.Unlock()
 		st.track.record(res.InferenceTime, time.Now())
-		evs := st.track.events.Update(evcfg, eventWindow(&res, r), res.Source)
+		evs := st.track.events.Update(evcfg, eventWindow(&res), res.Source)
 		postLabelEvents(self, evs)
 		st.pmu.Lock()
 		st.queue(pendingItem{result: &res})
@@ -550,9 +552,9 @@ func (f *filter) onResult(st *state, r engine.Result) {
 }
 
 // eventWindow is what the label events read of a result.
-func eventWindow(res *Result, r engine.Result) EventWindow {
-	return EventWindow{Labels: res.Labels, Scores: res.Scores, StartRunningTime: clockTime(r.StartRunningTime),
-		StartStreamTime: clockTime(r.StartStreamTime), EndRunningTime: res.RunningTime, EndStreamTime: res.StreamTime}
+func eventWindow(res *Result) EventWindow {
+	return EventWindow{Labels: res.Labels, Scores: res.Scores, StartRunningTime: res.StartRunningTime,
+		StartStreamTime: res.StartStreamTime, EndRunningTime: res.RunningTime, EndStreamTime: res.StreamTime}
 }
 
 // queue adds an item for the streaming thread, dropping the oldest result beyond maxPending.
@@ -591,7 +593,7 @@ func (f *filter) endEvents(st *state, reason string) {
 // lines of several elements do not interleave. A failure is logged: printing is a convenience and
 // must not stop the stream.
 func (f *filter) print(r *Result, mode int) {
-	line, err := r.printLine(mode)
+	line, err := printLine(r, mode)
 	if err == nil && line != "" {
 		_, err = os.Stdout.WriteString(line)
 	}
@@ -619,19 +621,14 @@ func (f *filter) pushPending(st *state, buf *C.GstBuffer) {
 			continue
 		}
 		r := it.result
-		C.xclip_push_custom_event(f.self, r.structure())
+		C.xclip_push_custom_event(f.self, resultStructure(r))
 		if attach && buf != nil && st.width > 0 {
-			C.xclip_add_roi(buf, C.guint(st.width), C.guint(st.height), r.roiStructure())
+			C.xclip_add_roi(buf, C.guint(st.width), C.guint(st.height), roiStructure(r))
 		}
 	}
 }
 
-func engineTime(t C.guint64) int64 {
-	if uint64(t) == ClockTimeNone || uint64(t) > 1<<62 {
-		return engine.ClockTimeNone
-	}
-	return int64(t)
-}
+func engineTime(t C.guint64) uint64 { return uint64(t) } // GST_CLOCK_TIME_NONE is ClockTimeNone
 
 // SetCaps records the video format; a change of caps resets the window.
 func (f *filter) SetCaps(_ *base.GstBaseTransform, incaps, _ *gst.Caps) (ok bool) {
