@@ -35,20 +35,30 @@ type timelineEntry struct {
 	StartNS     *uint64   `json:"start_ns"`
 	EndNS       *uint64   `json:"end_ns"`
 	Labels      []string  `json:"labels"`
-	Logits      []float64 `json:"logits"` // the window's logits_per_video row
-	Scores      []float64 `json:"scores"` // softmax of logits
+	Logits      []float32 `json:"logits"` // the window's logits_per_video row
+	Scores      []float32 `json:"scores"` // softmax of logits
 	TopLabel    string    `json:"top_label"`
-	TopScore    float64   `json:"top_score"`
+	TopScore    float32   `json:"top_score"`
 	Final       bool      `json:"final,omitempty"` // the partial window at the end of the file
 	InferenceMS float64   `json:"inference_ms"`
 }
 
 func newTimelineEntry(r xclipfilter.Result) timelineEntry {
-	e := timelineEntry{Window: r.Window, Labels: r.Labels, Logits: r.Logits, Scores: r.Scores, TopLabel: r.TopLabel,
-		TopScore: r.TopScore, Final: r.Final, InferenceMS: r.InferenceTime}
+	// The model computes float32: printed as such, they read as they always have (0.901028, not
+	// 0.901028037071228).
+	e := timelineEntry{Window: r.Window, Labels: r.Labels, Logits: narrow(r.Logits), Scores: narrow(r.Scores),
+		TopLabel: r.TopLabel, TopScore: float32(r.TopScore), Final: r.Final, InferenceMS: r.InferenceTime}
 	e.StartNS, e.Start = knownTime(r.WindowStart)
 	e.EndNS, e.End = knownTime(r.WindowEnd)
 	return e
+}
+
+func narrow(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	return out
 }
 
 // knownTime is a time as nanoseconds and seconds, or nils when unknown.

@@ -91,7 +91,7 @@ func checkAgainstImages(t *testing.T, dir, labels string, e timelineEntry, frame
 		t.Fatal(err)
 	}
 	for k := range want.Logits {
-		if d := math.Abs(float64(want.Logits[k]) - e.Logits[k]); d > 1e-5 {
+		if d := math.Abs(float64(want.Logits[k] - e.Logits[k])); d > 1e-5 {
 			t.Errorf("window %d logit %d: video %g, images %g", e.Window, k, e.Logits[k], want.Logits[k])
 		}
 	}
@@ -197,5 +197,33 @@ func TestClassifyVideoErrors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, errOut, c.code, c.msg)
 			}
 		})
+	}
+}
+
+// TestClassifyClipMP4 classifies the main job's clip (H.264, 240 frames at 30 fps, I420 converted by
+// the element itself): 60 sampled frames make 20 windows of 3, 400 ms apart.
+func TestClassifyClipMP4(t *testing.T) {
+	dir := tinyModelDir(t)
+	if _, err := exec.LookPath("gst-inspect-1.0"); err != nil {
+		t.Skip("GStreamer tools not installed")
+	}
+	code, out, errOut := runCLI(t, "classify", "--model", dir, "--labels", "a ball;a dog", filepath.Join("..", "..", "testdata", "clip.mp4"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	tl := parseTimeline(t, out)
+	if len(tl) != 20 {
+		t.Fatalf("%d windows, want 20:\n%s", len(tl), out)
+	}
+	first := ns(t, tl[0].StartNS)
+	for i, e := range tl {
+		start, end := ns(t, e.StartNS), ns(t, e.EndNS)
+		if e.Window != uint64(i+1) || e.Final || math.Abs(float64(start-first-int64(i)*400_000_000)) > 1e6 ||
+			math.Abs(float64(end-start-266_666_667)) > 1e6 {
+			t.Errorf("window %d: %+v", i+1, e)
+		}
+		if sum := e.Scores[0] + e.Scores[1]; math.Abs(float64(sum)-1) > 1e-5 || e.TopLabel == "" {
+			t.Errorf("window %d: scores %v, top %q", i+1, e.Scores, e.TopLabel)
+		}
 	}
 }
