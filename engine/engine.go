@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,35 +28,67 @@ type Classifier interface {
 	Classify(pixels []float32, labels *model.Tensor) ([]float32, error)
 }
 
-// ClockTimeNone marks a timestamp a frame does not have (GST_CLOCK_TIME_NONE).
-const ClockTimeNone int64 = -1
+// ClockTimeNone marks a time a frame or window does not have. It is GST_CLOCK_TIME_NONE (and
+// gst.ClockTimeNone): one convention for unknown times in Go, from the element's buffers through the
+// engine to the Result an application receives. GStreamer structures carry the same value; JSON
+// (print=json, xclipmetapublish, xclip classify) writes null.
+const ClockTimeNone = ^uint64(0)
 
 // Frame is one sampled picture and its times (nanoseconds; ClockTimeNone when unknown). The engine
 // keeps the Frame until the windows that use it are done: the caller must not reuse its pixels.
 type Frame struct {
 	preprocess.Frame
-	PTS, Duration, RunningTime, StreamTime int64
+	PTS, Duration, RunningTime, StreamTime uint64
 }
 
-// Result is one classified window.
+// Result is one classified window: the one result type, which the engine delivers and the xclipfilter
+// element posts (message), pushes (event) and gives to a Go callback (xclipfilter.Result is this type).
 type Result struct {
-	Window   uint64   // windows started since Start, counting from 1 (skipped ones included)
-	Labels   []string // as given, in order
-	Logits   []float32
-	Scores   []float32 // softmax of Logits
+	Window   uint64    // windows cut since the start, counting from 1 (skipped ones included)
+	Labels   []string  // every label, as given, in order
+	Logits   []float64 // the window's logits_per_video row, in label order
+	Scores   []float64 // softmax of Logits
 	TopLabel string
-	TopScore float32
+	TopScore float64
+	// TopLabels and TopScores are the best labels and their scores, best first: set by SetTop (the
+	// element's top-k and threshold); the engine leaves them empty.
+	TopLabels []string
+	TopScores []float64
 	// WindowStart and WindowEnd are the PTS of the first and last frame of the window; RunningTime and
 	// StreamTime are the last frame's, StartRunningTime and StartStreamTime the first frame's.
-	WindowStart, WindowEnd, RunningTime, StreamTime int64
-	StartRunningTime, StartStreamTime               int64
-	InferenceTime                                   time.Duration
-	WindowsSkipped                                  uint64 // since Start
-	// Final is set on the result delivered by Drain (end of stream).
-	Final bool
-	// Err is set when inference failed; the other fields but the times are then empty.
+	// Nanoseconds; ClockTimeNone when unknown.
+	WindowStart, WindowEnd, RunningTime, StreamTime uint64
+	StartRunningTime, StartStreamTime               uint64
+	InferenceTime                                   float64 // milliseconds
+	WindowsSkipped                                  uint64  // windows skipped since the start because inference was busy
+	Final                                           bool    // the window finished at end of stream (Drain)
+	Source                                          string  // the element's source property, else its name; "" from the engine
+	// Err is set when inference failed; the other fields but the times are then empty. The element
+	// never delivers such a result (it posts a warning instead).
 	Err error
 }
+
+// SetTop sets TopLabels and TopScores to the (at most) k best labels whose score is at least
+// threshold. Every comparison is written so that NaN fails it: a NaN score sorts last and never
+// becomes a top label, a NaN threshold admits nothing.
+func (r *Result) SetTop(k int, threshold float64) {
+	order := make([]int, len(r.Scores))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return before(r.Scores[order[a]], r.Scores[order[b]]) })
+	r.TopLabels, r.TopScores = []string{}, []float64{}
+	for _, i := range order {
+		if len(r.TopLabels) >= k || !(r.Scores[i] >= threshold) || i >= len(r.Labels) {
+			break
+		}
+		r.TopLabels = append(r.TopLabels, r.Labels[i])
+		r.TopScores = append(r.TopScores, r.Scores[i])
+	}
+}
+
+// before orders scores best first, NaN last.
+func before(a, b float64) bool { return a > b || (math.IsNaN(b) && !math.IsNaN(a)) }
 
 // Config sets the windowing.
 type Config struct {
@@ -416,7 +449,7 @@ func (e *Engine) run(j job) (r Result) {
 		if p := recover(); p != nil {
 			r.Err = fmt.Errorf("internal error in inference: %v", p)
 		}
-		r.InferenceTime = time.Since(start)
+		r.InferenceTime = float64(time.Since(start).Nanoseconds()) / 1e6
 	}()
 	pics := make([]preprocess.Frame, len(j.frames))
 	for i, f := range j.frames {
@@ -432,12 +465,12 @@ func (e *Engine) run(j job) (r Result) {
 		r.Err = err
 		return r
 	}
-	r.Labels, r.Logits, r.Scores = j.labels.names, logits, model.Softmax(logits)
-	if err := checkFinite(r.Labels, r.Logits, r.Scores); err != nil {
-		r.Labels, r.Logits, r.Scores = nil, nil, nil
+	scores := model.Softmax(logits)
+	if err := checkFinite(j.labels.names, logits, scores); err != nil {
 		r.Err = err
 		return r
 	}
+	r.Labels, r.Logits, r.Scores = j.labels.names, widen(logits), widen(scores)
 	best := 0
 	for i, s := range r.Scores {
 		if s > r.Scores[best] {
@@ -446,6 +479,15 @@ func (e *Engine) run(j job) (r Result) {
 	}
 	r.TopLabel, r.TopScore = r.Labels[best], r.Scores[best]
 	return r
+}
+
+// widen converts the model's float32 outputs to the Result's float64.
+func widen(v []float32) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
 }
 
 // checkFinite returns a NonFiniteError for the first logit, then score, that is NaN or infinite.

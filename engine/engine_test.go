@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"testing"
@@ -72,7 +73,7 @@ func (f *fakeClassifier) Classify(pixels []float32, labels *model.Tensor) ([]flo
 
 func frame(n int) Frame {
 	return Frame{Frame: preprocess.Frame{Pix: []byte{byte(n), 0, 0}, Width: 1, Height: 1, Stride: 3},
-		PTS: int64(n) * 1000, Duration: 1000, RunningTime: int64(n)*1000 + 5, StreamTime: int64(n) * 1000}
+		PTS: uint64(n) * 1000, Duration: 1000, RunningTime: uint64(n)*1000 + 5, StreamTime: uint64(n) * 1000}
 }
 
 type collector struct {
@@ -138,7 +139,7 @@ func TestWindowing(t *testing.T) {
 			}
 			for i, r := range rs {
 				first, last := int(r.Logits[0]), int(r.Logits[2])
-				if r.WindowStart != int64(first)*1000 || r.WindowEnd != int64(last)*1000 || r.RunningTime != int64(last)*1000+5 {
+				if r.WindowStart != uint64(first)*1000 || r.WindowEnd != uint64(last)*1000 || r.RunningTime != uint64(last)*1000+5 {
 					t.Errorf("window %d: start %d end %d running %d", i, r.WindowStart, r.WindowEnd, r.RunningTime)
 				}
 				if r.Window != uint64(i+1) || r.Err != nil || r.TopLabel != r.Labels[slices.Index(r.Logits, slices.Max(r.Logits))] {
@@ -300,6 +301,23 @@ func TestConcurrentUse(t *testing.T) {
 	for i := 1; i < len(rs); i++ {
 		if rs[i].Window <= rs[i-1].Window {
 			t.Fatalf("results out of order: %d then %d", rs[i-1].Window, rs[i].Window)
+		}
+	}
+}
+
+// TestSetTop: the k best labels at or above the threshold, best first; NaN scores never count and a
+// NaN threshold admits nothing.
+func TestSetTop(t *testing.T) {
+	nan := math.NaN()
+	r := Result{Labels: []string{"a", "b", "c", "d"}, Scores: []float64{0.2, nan, 0.5, 0.3}}
+	for _, c := range []struct {
+		k         int
+		threshold float64
+		want      string
+	}{{3, 0, "[c d a] [0.5 0.3 0.2]"}, {2, 0, "[c d] [0.5 0.3]"}, {9, 0.25, "[c d] [0.5 0.3]"}, {3, 0.9, "[] []"}, {3, nan, "[] []"}} {
+		r.SetTop(c.k, c.threshold)
+		if got := fmt.Sprint(r.TopLabels, r.TopScores); got != c.want {
+			t.Errorf("k %d threshold %v: %s, want %s", c.k, c.threshold, got, c.want)
 		}
 	}
 }

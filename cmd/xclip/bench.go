@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/xclipfilter/xclipfilter/backend"
 	"github.com/xclipfilter/xclipfilter/internal/gemm"
 	"github.com/xclipfilter/xclipfilter/model"
 )
@@ -83,9 +84,9 @@ type torchResult struct {
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", stderr)
 	dir := fs.String("model", "", "checkpoint folder: model.safetensors, or config.json + weights_manifest.json (formula weights); or hub id ORG/NAME[@REVISION]")
-	device := fs.String("device", "cpu", "backend: cpu, cuda (CUDA builds: make xclip-cuda) or auto")
-	dtype := fs.String("dtype", "", "weights: auto, fp32 or bf16 (CPU default auto: bf16 with AMX, else fp32; CUDA default bf16, also fp16); with --torch the reference runs in the same format (bf16 or fp32)")
-	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")
+	device := fs.String("device", "cpu", deviceUsage)
+	dtype := fs.String("dtype", "auto", dtypeUsage+"; with --torch the reference runs in the same format (bf16 or fp32)")
+	threads := fs.Int("threads", runtime.GOMAXPROCS(0), threadsUsage)
 	batch := fs.Int("batch", 1, "windows per EncodeVideo call (as from different streams)")
 	streams := fs.Int("streams", 1, "goroutines running windows at once on the one model (as several elements in one process)")
 	labels := fs.Int("labels", 8, "labels, encoded once and cached")
@@ -123,7 +124,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		tthreads = append(tthreads, n)
 	}
 
-	backend, err := newBackend(*device, *threads, *dtype)
+	be, _, err := backend.Open(*device, *dtype, *threads)
 	if err != nil {
 		return usageError{err}
 	}
@@ -131,8 +132,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r := benchResult{Model: *dir, Device: *device, DType: backendDType(backend.Name()),
-		Threads: gemm.NewPool(*threads).Threads(), Batch: *batch, Streams: *streams, Labels: *labels, Runs: *runs,
+	r := benchResult{Model: *dir, Device: *device, DType: backendDType(be.Name()),
+		Threads: threadsOf(be), Batch: *batch, Streams: *streams, Labels: *labels, Runs: *runs,
 		Rounds: 1, CPU: cpuName(), AMX: "on"}
 	if ok, why := model.AMXStatus(); !ok {
 		r.AMX = "off: " + why
@@ -148,7 +149,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 
 	t0 := time.Now()
-	m, err := model.Load(folder, model.Options{Backend: backend})
+	m, err := model.Load(folder, model.Options{Backend: be})
 	if err != nil {
 		return err
 	}
@@ -525,6 +526,15 @@ func speedupText(s float64) string {
 		return fmt.Sprintf("%.2fx slower", 1/s)
 	}
 	return fmt.Sprintf("%.2fx faster", s)
+}
+
+// threadsOf is the most threads one operation of b uses: its CPU thread budget (1 for a GPU backend,
+// whose CPU side is one goroutine).
+func threadsOf(b model.Backend) int {
+	if t, ok := b.(interface{ Threads() int }); ok {
+		return t.Threads()
+	}
+	return 1
 }
 
 // backendDType is the weight format a backend's name ends with (cpu/avx2/bf16, cuda/.../fp16), fp32

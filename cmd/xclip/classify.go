@@ -10,10 +10,12 @@ import (
 	_ "image/png"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/xclipfilter/xclipfilter/backend"
 	"github.com/xclipfilter/xclipfilter/internal/safefile"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/preprocess"
@@ -32,15 +34,30 @@ type classifyResult struct {
 	InferenceMS float64   `json:"inference_ms"`
 }
 
+// classifyOptions are what classify passes on to the xclipfilter element for a video: the checkpoint
+// folder, the labels as given, and backend.Open's names.
+type classifyOptions struct {
+	model, labels, template string
+	device, precision       string
+	threads                 int
+}
+
+// The flags --device, --dtype and --threads, shared by classify and bench: backend.Open's arguments.
+const (
+	deviceUsage  = "where inference runs: auto (the GPU in a CUDA build, make xclip-cuda, when one can be had; else the CPU), cpu or cuda"
+	dtypeUsage   = "weights: auto (bf16 on a GPU and on CPUs with AMX, else fp32), fp32, bf16, or fp16 (GPU only)"
+	threadsUsage = "CPU threads for inference (default: all cores; 0: the default budget, which leaves a core to the rest of a pipeline on machines of up to 4 cores)"
+)
+
 func runClassify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("classify", stderr)
 	dir := fs.String("model", "", "checkpoint folder (config.json, model.safetensors, tokenizer files), or hub id ORG/NAME[@REVISION]")
 	labels := fs.String("labels", "", `labels separated by ";", e.g. "a fall;a fight;nobody"`)
 	template := fs.String("template", "{}", `prompt template; "{}" stands for the label, e.g. "a video of {}"`)
 	asJSON := fs.Bool("json", false, "print one JSON object (labels, logits, probs, ...)")
-	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")
-	device := fs.String("device", "auto", "where inference runs: cpu, cuda (CUDA builds: make xclip-cuda) or auto")
-	dtype := fs.String("dtype", "", "weights: auto, fp32 or bf16 (CPU default auto: bf16 with AMX, else fp32; CUDA default bf16, also fp16)")
+	threads := fs.Int("threads", runtime.GOMAXPROCS(0), threadsUsage)
+	device := fs.String("device", "auto", deviceUsage)
+	dtype := fs.String("dtype", "auto", dtypeUsage)
 	savePixels := fs.String("save-pixels", "", "also write the preprocessed window to this safetensors file (key pixel_values)")
 	video := addVideoFlags(fs)
 	fs.Usage = func() {
@@ -68,22 +85,31 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("--template %q has no {} for the label", *template)}
 	}
 
-	b, err := newBackend(*device, *threads, *dtype)
-	if err != nil {
+	if err := backend.Check(*device, *dtype, *threads); err != nil {
 		return err
 	}
 	folder, err := resolveModel(*dir, stderr)
 	if err != nil {
 		return err
 	}
+	if isVideo(files) {
+		prec, _ := backend.ParsePrecision(*dtype) // the element's enum has the canonical names only
+		return classifyVideo(classifyOptions{model: folder, labels: *labels, template: *template,
+			device: strings.ToLower(strings.TrimSpace(*device)), precision: prec.String(), threads: *threads},
+			files[0], video, stdout, stderr)
+	}
+	b, note, err := backend.Open(*device, *dtype, *threads)
+	if err != nil {
+		return err
+	}
+	if backend.CUDABuilt && note != "" { // where auto had a choice to make, say which
+		fmt.Fprintf(stderr, "xclip classify: %s\n", note)
+	}
 	c, err := model.NewClassifier(folder, model.Options{Backend: b})
 	if err != nil {
 		return err
 	}
 	c.Warn = func(msg string) { fmt.Fprintf(stderr, "xclip classify: warning: %s\n", msg) }
-	if isVideo(files) {
-		return classifyVideo(c, names, *template, files[0], video, stdout, stderr)
-	}
 
 	// Each file is decoded and preprocessed at once, so that at most one decoded frame is held.
 	idx := model.SampleUniform(len(files), c.NumFrames())

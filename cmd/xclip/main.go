@@ -6,7 +6,9 @@
 //	xclip watch --model DIR|ORG/NAME[@REV] --labels "a;b;c" [--publish mqtt://HOST/TOPIC] NAME=URI...
 //
 // classify reads FRAME image files (PNG or JPEG) as one window; with more or fewer files than the model's
-// num_frames, it samples them uniformly (the centres of num_frames equal segments).
+// num_frames, it samples them uniformly (the centres of num_frames equal segments). Given one video file
+// instead, it plays it through the xclipfilter element, registered in this process
+// (uridecodebin ! videoconvert ! xclipfilter blocking=true), and prints one JSON line per window.
 //
 // Exit status: 0 success, 1 failure (bad input or a file error), 2 usage (a bad command line), 3 internal
 // error (a recovered panic: a bug).

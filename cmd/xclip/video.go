@@ -5,56 +5,35 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
-	"strings"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/go-gst/go-gst/gst"
-	"github.com/go-gst/go-gst/gst/app"
 
-	"github.com/xclipfilter/xclipfilter/engine"
-	"github.com/xclipfilter/xclipfilter/model"
-	"github.com/xclipfilter/xclipfilter/model/preprocess"
+	"github.com/xclipfilter/xclipfilter/elements/xclipfilter"
 )
 
-// videoFlags are classify's flags for a video file.
-type videoFlags struct {
-	frameInterval, windowStride *int
-}
+// A video file is classified by the xclipfilter element itself, registered in this process: the one
+// path from GStreamer to the model. Its frames are mapped (GstVideoMeta strides and all), converted,
+// windowed and classified exactly as in any pipeline, and each window's result comes back through the
+// element's Go callback.
 
-func addVideoFlags(fs *flag.FlagSet) *videoFlags {
-	return &videoFlags{
-		frameInterval: fs.Int("frame-interval", 4, "video: sample every Nth frame into the window"),
-		windowStride:  fs.Int("window-stride", 0, "video: sampled frames between two windows (0: the model's num_frames, no overlap)"),
-	}
-}
+// videoPipeline is what classify plays; the element is named classifier.
+const videoPipeline = "uridecodebin name=src ! videoconvert ! xclipfilter name=classifier blocking=true ! fakesink sync=false"
 
-// isVideo reports whether classify's FRAME arguments are one video file rather than images.
-func isVideo(files []string) bool {
-	if len(files) != 1 {
-		return false
-	}
-	switch strings.ToLower(filepath.Ext(files[0])) {
-	case ".png", ".jpg", ".jpeg":
-		return false
-	}
-	return true
-}
-
-// timelineEntry is one JSON line of a video's timeline.
+// timelineEntry is one JSON line of a video's timeline. Times are null when unknown.
 type timelineEntry struct {
 	Window      uint64    `json:"window"`
-	Start       float64   `json:"start"` // seconds: PTS of the window's first frame
-	End         float64   `json:"end"`   // seconds: PTS of its last frame
-	StartNS     int64     `json:"start_ns"`
-	EndNS       int64     `json:"end_ns"`
+	Start       *float64  `json:"start"` // seconds: PTS of the window's first frame
+	End         *float64  `json:"end"`   // seconds: PTS of its last frame
+	StartNS     *uint64   `json:"start_ns"`
+	EndNS       *uint64   `json:"end_ns"`
 	Labels      []string  `json:"labels"`
 	Logits      []float32 `json:"logits"` // the window's logits_per_video row
 	Scores      []float32 `json:"scores"` // softmax of logits
@@ -64,69 +43,56 @@ type timelineEntry struct {
 	InferenceMS float64   `json:"inference_ms"`
 }
 
+func newTimelineEntry(r xclipfilter.Result) timelineEntry {
+	// The model computes float32: printed as such, they read as they always have (0.901028, not
+	// 0.901028037071228).
+	e := timelineEntry{Window: r.Window, Labels: r.Labels, Logits: narrow(r.Logits), Scores: narrow(r.Scores),
+		TopLabel: r.TopLabel, TopScore: float32(r.TopScore), Final: r.Final, InferenceMS: r.InferenceTime}
+	e.StartNS, e.Start = knownTime(r.WindowStart)
+	e.EndNS, e.End = knownTime(r.WindowEnd)
+	return e
+}
+
+func narrow(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	return out
+}
+
+// knownTime is a time as nanoseconds and seconds, or nils when unknown.
+func knownTime(ns uint64) (*uint64, *float64) {
+	if ns == xclipfilter.ClockTimeNone {
+		return nil, nil
+	}
+	s := float64(ns) / float64(time.Second)
+	return &ns, &s
+}
+
 var gstInit sync.Once
 
-// classifyVideo decodes a video file with GStreamer (uridecodebin), classifies windows across it
-// with the engine (blocking: every window, none skipped) and prints one JSON line per window.
-func classifyVideo(c *model.Classifier, names []string, template, path string, vf *videoFlags, stdout, stderr io.Writer) error {
-	if *vf.frameInterval < 1 {
-		return usageError{fmt.Errorf("--frame-interval must be at least 1, got %d", *vf.frameInterval)}
-	}
-	if *vf.windowStride < 0 {
-		return usageError{fmt.Errorf("--window-stride must be 0 or more, got %d", *vf.windowStride)}
+// classifyVideo plays path through xclipfilter (blocking: every window, none skipped) and prints one
+// JSON line per window as its result arrives.
+func classifyVideo(o classifyOptions, path string, vf *videoFlags, stdout, stderr io.Writer) error {
+	if err := vf.check(); err != nil {
+		return err
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return err
 	}
+	// uridecodebin's own errors ("Resource not found") do not say which file.
 	if st, err := os.Stat(abs); err != nil {
 		return fmt.Errorf("video: %w", err)
 	} else if st.IsDir() {
 		return fmt.Errorf("video %s is a directory", path)
 	}
 	gstInit.Do(func() { gst.Init(nil) })
-
-	prompts := model.Prompts(template, names)
-	stride := *vf.windowStride
-	if stride == 0 {
-		stride = c.NumFrames()
-	}
-	enc := json.NewEncoder(stdout)
-	var mu sync.Mutex
-	var outErr, inferErr error
-	windows := 0
-	eng, err := engine.New(c, engine.Config{FrameInterval: *vf.frameInterval, WindowStride: stride, Blocking: true}, prompts,
-		func(r engine.Result) {
-			mu.Lock()
-			defer mu.Unlock()
-			if r.Err != nil {
-				if inferErr == nil {
-					inferErr = fmt.Errorf("window %d: %w", r.Window, r.Err)
-				}
-				return
-			}
-			windows++
-			e := timelineEntry{
-				Window: r.Window, Start: seconds(r.WindowStart), End: seconds(r.WindowEnd), StartNS: r.WindowStart,
-				EndNS: r.WindowEnd, Labels: names, Logits: r.Logits, Scores: r.Scores, Final: r.Final,
-				InferenceMS: float64(r.InferenceTime.Microseconds()) / 1000,
-			}
-			for i, p := range prompts {
-				if p == r.TopLabel {
-					e.TopLabel = names[i]
-				}
-			}
-			e.TopScore = r.TopScore
-			if err := enc.Encode(e); err != nil && outErr == nil {
-				outErr = err
-			}
-		})
-	if err != nil {
+	if err := xclipfilter.RegisterStatic(); err != nil {
 		return err
 	}
-	defer eng.Close()
-
-	pipeline, err := gst.NewPipelineFromString("uridecodebin name=src ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink sync=false max-buffers=2")
+	pipeline, err := gst.NewPipelineFromString(videoPipeline)
 	if err != nil {
 		return fmt.Errorf("GStreamer pipeline: %w (are gstreamer1.0-plugins-base and -good installed?)", err)
 	}
@@ -138,113 +104,80 @@ func classifyVideo(c *model.Classifier, names []string, template, path string, v
 	if err := src.SetProperty("uri", (&url.URL{Scheme: "file", Path: abs}).String()); err != nil {
 		return err
 	}
-	sinkEl, err := pipeline.GetElementByName("sink")
+	x, err := pipeline.GetElementByName("classifier")
 	if err != nil {
 		return err
 	}
-	sink := app.SinkFromElement(sinkEl)
-	bus := pipeline.GetPipelineBus()
-	if err := pipeline.SetState(gst.StatePlaying); err != nil {
-		if e := busError(bus, time.Second); e != nil {
-			return fmt.Errorf("video %s: %w", path, e)
+	for _, p := range [][2]string{
+		{"model", o.model}, {"labels", o.labels}, {"prompt-template", o.template}, {"device", o.device},
+		{"precision", o.precision}, {"threads", strconv.Itoa(o.threads)},
+		{"frame-interval", strconv.Itoa(*vf.frameInterval)}, {"window-stride", strconv.Itoa(*vf.windowStride)},
+	} {
+		x.SetArg(p[0], p[1]) // every value checked above: GObject would only warn about a bad one
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	var mu sync.Mutex // the callback runs on the inference goroutine, the last window on the streaming thread
+	var outErr error
+	windows := 0
+	if err := xclipfilter.SetResultCallback(x, func(r xclipfilter.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		windows++
+		if err := enc.Encode(newTimelineEntry(r)); err != nil && outErr == nil {
+			outErr = err
 		}
+	}); err != nil {
+		return err
+	}
+	failed, err := play(pipeline, x.GetName(), stderr)
+	pipeline.SetState(gst.StateNull) // stops the element: every callback has returned
+	if err != nil {
 		return fmt.Errorf("video %s: %w", path, err)
 	}
-	frames := 0
-	for {
-		sample := sink.TryPullSample(gst.ClockTime(100 * time.Millisecond))
-		if sample == nil {
-			if sink.IsEOS() {
-				break
-			}
-			if e := busError(bus, 0); e != nil {
-				return fmt.Errorf("video %s: %w", path, e)
-			}
-			continue
-		}
-		frames++
-		if !eng.WantFrame() {
-			continue
-		}
-		f, pts, err := rgbFrame(sample)
-		runtime.KeepAlive(sample)
-		if err != nil {
-			return fmt.Errorf("video %s: frame %d: %w", path, frames, err)
-		}
-		eng.Push(engine.Frame{Frame: f, PTS: pts, Duration: engine.ClockTimeNone, RunningTime: engine.ClockTimeNone,
-			StreamTime: pts})
-	}
-	if e := busError(bus, 0); e != nil {
-		return fmt.Errorf("video %s: %w", path, e)
-	}
-	if frames == 0 {
-		return fmt.Errorf("video %s: no video frames", path)
-	}
-	eng.Drain()
 	mu.Lock()
 	defer mu.Unlock()
-	if inferErr != nil {
-		return inferErr
+	switch {
+	case outErr != nil:
+		return outErr
+	case failed != nil:
+		return fmt.Errorf("video %s: %w", path, failed)
+	case windows == 0:
+		return fmt.Errorf("video %s: no video frames to classify", path)
 	}
-	if windows == 0 {
-		fmt.Fprintf(stderr, "xclip classify: warning: %s has %d frames, too few for a window\n", path, frames)
-	}
-	return outErr
+	return nil
 }
 
-func seconds(ns int64) float64 {
-	if ns < 0 {
-		return -1
-	}
-	return float64(ns) / float64(time.Second)
-}
+// codeFailed is GST_STREAM_ERROR_FAILED (and GST_CORE_ERROR_FAILED): the code of the classifier's
+// warnings about a window that gave no result (inference failed, non-finite scores, a panicking
+// callback). Its other warnings (a label truncated to the context length, say) leave the result intact.
+const codeFailed = 1
 
-// busError returns the first error message on the bus, waiting up to wait for one.
-func busError(bus *gst.Bus, wait time.Duration) error {
-	msg := bus.TimedPopFiltered(gst.ClockTime(wait), gst.MessageError)
-	if msg == nil {
-		return nil
+// play runs the pipeline to EOS, printing the classifier's warnings; it returns the first warning
+// that cost a window its result, and the first error.
+func play(pipeline *gst.Pipeline, classifier string, stderr io.Writer) (failed, err error) {
+	bus := pipeline.GetPipelineBus()
+	if err := pipeline.SetState(gst.StatePlaying); err != nil {
+		if msg := bus.TimedPopFiltered(gst.ClockTime(time.Second), gst.MessageError); msg != nil {
+			return nil, msg.ParseError()
+		}
+		return nil, err
 	}
-	gerr := msg.ParseError()
-	if gerr == nil {
-		return errors.New("GStreamer error")
+	for {
+		msg := bus.TimedPopFiltered(gst.ClockTimeNone, gst.MessageEOS|gst.MessageError|gst.MessageWarning)
+		switch {
+		case msg == nil:
+			return failed, errors.New("the pipeline's bus closed before the end of the video")
+		case msg.Type() == gst.MessageError:
+			return failed, msg.ParseError()
+		case msg.Type() == gst.MessageEOS:
+			return failed, nil
+		case msg.Source() == classifier:
+			w := msg.ParseWarning()
+			fmt.Fprintf(stderr, "xclip classify: warning: %s\n", w.Error())
+			if w.Code() == codeFailed && failed == nil {
+				failed = w
+			}
+		}
 	}
-	return errors.New(gerr.Error())
-}
-
-// rgbFrame copies an RGB sample (rows padded to 4 bytes, as videoconvert lays them out) into a
-// packed frame.
-func rgbFrame(sample *gst.Sample) (preprocess.Frame, int64, error) {
-	caps := sample.GetCaps()
-	if caps == nil || caps.GetSize() == 0 {
-		return preprocess.Frame{}, 0, errors.New("sample without caps")
-	}
-	s := caps.GetStructureAt(0)
-	wv, err1 := s.GetValue("width")
-	hv, err2 := s.GetValue("height")
-	w, ok1 := wv.(int)
-	h, ok2 := hv.(int)
-	if err1 != nil || err2 != nil || !ok1 || !ok2 || w < 1 || h < 1 {
-		return preprocess.Frame{}, 0, fmt.Errorf("caps %s have no size", caps)
-	}
-	buf := sample.GetBuffer()
-	if buf == nil {
-		return preprocess.Frame{}, 0, errors.New("sample without buffer")
-	}
-	pts := int64(-1)
-	if p := buf.PresentationTimestamp(); p != gst.ClockTimeNone && int64(p) >= 0 {
-		pts = int64(p)
-	}
-	stride := (3*w + 3) &^ 3
-	m := buf.Map(gst.MapRead)
-	defer buf.Unmap()
-	data := m.Bytes()
-	if len(data) < stride*(h-1)+3*w {
-		return preprocess.Frame{}, 0, fmt.Errorf("%dx%d RGB buffer has %d bytes", w, h, len(data))
-	}
-	pix := make([]byte, 3*w*h)
-	for y := range h {
-		copy(pix[3*w*y:3*w*(y+1)], data[y*stride:])
-	}
-	return preprocess.Frame{Pix: pix, Width: w, Height: h, Stride: 3 * w}, pts, nil
 }

@@ -105,7 +105,8 @@
 //	final            boolean   the window was finished at end of stream
 //	source           string    the source property, else the element's name
 //
-// Arrays are GstValueArray (GST_TYPE_ARRAY, printed "< a, b >"). Go programs read them with
+// Unknown times are GST_CLOCK_TIME_NONE in the structures and ClockTimeNone (the same value) in Go;
+// print=json writes null. Arrays are GstValueArray (GST_TYPE_ARRAY, printed "< a, b >"). Go programs read them with
 // ParseMessage, ParseEvent, ParseStructure or ParseString; a statically registered element also
 // calls a Go function (SetResultCallback). In Python (PyGObject: python3-gi, gir1.2-gstreamer-1.0),
 // Gst.Structure.get_value raises "unknown type GstValueArray" for them; get_array works
@@ -215,12 +216,18 @@
 //	window-stride    uint     sampled frames between windows, 0-10000, default 0 = num_frames
 //	top-k            uint     1-10000, default 3 (writable in PLAYING)
 //	threshold        double   0-1, default 0 (writable in PLAYING; GObject refuses nan with a warning)
-//	device           enum     auto (default), cpu, cuda. The default build (make plugin) runs on the
-//	                          CPU: auto means cpu and cuda is refused. A CUDA build (make plugin-cuda,
-//	                          only for machines with an NVIDIA GPU) runs cuda on the GPU (bf16) and
-//	                          auto on the GPU when it can be opened, else on the CPU
-//	precision        enum     auto (default: fp32 on the CPU, bf16 on a GPU), fp32, bf16 (half the
-//	                          weight memory, float32 sums), fp16 (GPU only; refused on the CPU)
+//	device           enum     auto (default), cpu, cuda: read by backend.Open, as xclip's --device.
+//	                          auto is the GPU when one can be had, else the CPU (the log says why).
+//	                          The default build (make plugin) has no CUDA: auto means cpu and cuda
+//	                          is refused. A CUDA build (make plugin-cuda, only for machines with an
+//	                          NVIDIA GPU) runs cuda on the GPU (bf16)
+//	precision        enum     auto (default: bf16 on a GPU and on CPUs with AMX, else fp32), fp32,
+//	                          bf16 (half the weight memory, float32 sums), fp16 (GPU only; refused
+//	                          on the CPU)
+//	threads          uint     0-1024, default 0: the most CPU threads one inference operation uses.
+//	                          0 is the default budget: one fewer than the cores (GOMAXPROCS) on
+//	                          machines of up to 4 cores, so that the pipeline's own threads keep
+//	                          their frame rate beside inference; all cores on larger ones
 //	attach-meta      boolean  default false (writable in PLAYING)
 //	blocking         boolean  default false: skip windows while inference is busy
 //	print            enum     none (default), text, json: also write each result to standard output

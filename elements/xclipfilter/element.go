@@ -22,6 +22,7 @@ import (
 	"github.com/go-gst/go-gst/gst"
 	"github.com/go-gst/go-gst/gst/base"
 
+	"github.com/xclipfilter/xclipfilter/backend"
 	"github.com/xclipfilter/xclipfilter/engine"
 	"github.com/xclipfilter/xclipfilter/internal/safefile"
 	"github.com/xclipfilter/xclipfilter/model"
@@ -94,9 +95,9 @@ type filter struct {
 
 	loadMu sync.Mutex // guards loaded
 	loaded struct {
-		dir               string
-		device, precision int
-		c                 *model.Classifier
+		dir                        string
+		device, precision, threads int
+		c                          *model.Classifier
 	}
 }
 
@@ -245,16 +246,27 @@ func labelsOf(s settings) ([]string, error) {
 	return names, nil
 }
 
+// backendNames are the device and precision properties as backend.Open reads them.
+func backendNames(device, precision int) (string, string) {
+	d := "auto"
+	if device >= 0 && device < len(backend.Devices) {
+		d = backend.Devices[device]
+	}
+	return d, backend.Precision(precision).String()
+}
+
 // classifier loads the model on the device, or returns the one an earlier start loaded from the same
-// folder for the same device and precision.
-func (f *filter) classifier(dir string, device, precision int) (*model.Classifier, error) {
+// folder for the same device, precision and threads.
+func (f *filter) classifier(dir string, device, precision, threads int) (*model.Classifier, error) {
 	f.loadMu.Lock()
 	defer f.loadMu.Unlock()
-	if f.loaded.c != nil && f.loaded.dir == dir && f.loaded.device == device && f.loaded.precision == precision {
+	if f.loaded.c != nil && f.loaded.dir == dir && f.loaded.device == device && f.loaded.precision == precision &&
+		f.loaded.threads == threads {
 		return f.loaded.c, nil
 	}
 	f.loaded.c = nil
-	b, note, err := newBackend(device, precision)
+	dev, prec := backendNames(device, precision)
+	b, note, err := backend.Open(dev, prec, threads)
 	if err != nil {
 		return nil, &startError{domainResource, codeSettings, err.Error()}
 	}
@@ -273,7 +285,7 @@ func (f *filter) classifier(dir string, device, precision int) (*model.Classifie
 		return nil, &startError{domainResource, codeNotFound, fmt.Sprintf("cannot load the X-CLIP model %s: %v", dir, err)}
 	}
 	c.Warn = func(msg string) { f.postMessage(false, domainResource, codeSettings, msg, "") }
-	f.loaded.dir, f.loaded.device, f.loaded.precision, f.loaded.c = dir, device, precision, c
+	f.loaded.dir, f.loaded.device, f.loaded.precision, f.loaded.threads, f.loaded.c = dir, device, precision, threads, c
 	return c, nil
 }
 
@@ -306,8 +318,8 @@ func (p prompted) Classify(pixels []float32, labels *model.Tensor) ([]float32, e
 
 // open checks the settings, loads the model and starts an engine.
 func (f *filter) open(s settings) (*state, error) {
-	if (s.device == deviceCUDA && !cudaBuilt) || (s.precision == precisionFP16 && (s.device == deviceCPU || !cudaBuilt)) {
-		_, _, err := newBackend(s.device, s.precision) // the error, before anything else
+	dev, prec := backendNames(s.device, s.precision)
+	if err := backend.Check(dev, prec, int(s.threads)); err != nil { // before anything else
 		return nil, &startError{domainResource, codeSettings, err.Error()}
 	}
 	if strings.TrimSpace(s.model) == "" {
@@ -328,7 +340,7 @@ func (f *filter) open(s settings) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := f.classifier(dir, s.device, s.precision)
+	c, err := f.classifier(dir, s.device, s.precision, int(s.threads))
 	if err != nil {
 		return nil, err
 	}
@@ -507,10 +519,12 @@ func (f *filter) onResult(st *state, r engine.Result) {
 	topK, threshold, cb, print := int(f.set.topK), f.set.threshold, f.callback, f.set.print
 	evcfg, source := f.set.eventConfig(), f.set.source
 	f.mu.Unlock()
-	res := newResult(r, topK, threshold)
+	res := r
+	res.Labels = append([]string(nil), r.Labels...) // the engine's label set is shared by its windows
+	res.SetTop(topK, threshold)
 	posted := f.withSelf(func(self unsafe.Pointer) {
 		res.Source = sourceOf(self, source)
-		s := res.structure()
+		s := resultStructure(&res)
 		C.xclip_post_structure(self, s)
 		C.xclip_structure_free(s)
 		// The tracker and the queue move together, so that the downstream events keep the order of
@@ -518,7 +532,7 @@ func (f *filter) onResult(st *state, r engine.Result) {
 		st.emu.Lock()
 		defer st.emu.Unlock()
 		st.track.record(res.InferenceTime, time.Now())
-		evs := st.track.events.Update(evcfg, eventWindow(&res, r), res.Source)
+		evs := st.track.events.Update(evcfg, eventWindow(&res), res.Source)
 		postLabelEvents(self, evs)
 		st.pmu.Lock()
 		st.queue(pendingItem{result: &res})
@@ -544,9 +558,9 @@ func (f *filter) onResult(st *state, r engine.Result) {
 }
 
 // eventWindow is what the label events read of a result.
-func eventWindow(res *Result, r engine.Result) EventWindow {
-	return EventWindow{Labels: res.Labels, Scores: res.Scores, StartRunningTime: clockTime(r.StartRunningTime),
-		StartStreamTime: clockTime(r.StartStreamTime), EndRunningTime: res.RunningTime, EndStreamTime: res.StreamTime}
+func eventWindow(res *Result) EventWindow {
+	return EventWindow{Labels: res.Labels, Scores: res.Scores, StartRunningTime: res.StartRunningTime,
+		StartStreamTime: res.StartStreamTime, EndRunningTime: res.RunningTime, EndStreamTime: res.StreamTime}
 }
 
 // queue adds an item for the streaming thread, dropping the oldest result beyond maxPending.
@@ -585,7 +599,7 @@ func (f *filter) endEvents(st *state, reason string) {
 // lines of several elements do not interleave. A failure is logged: printing is a convenience and
 // must not stop the stream.
 func (f *filter) print(r *Result, mode int) {
-	line, err := r.printLine(mode)
+	line, err := printLine(r, mode)
 	if err == nil && line != "" {
 		_, err = os.Stdout.WriteString(line)
 	}
@@ -613,19 +627,14 @@ func (f *filter) pushPending(st *state, buf *C.GstBuffer) {
 			continue
 		}
 		r := it.result
-		C.xclip_push_custom_event(f.self, r.structure())
+		C.xclip_push_custom_event(f.self, resultStructure(r))
 		if attach && buf != nil && st.width > 0 {
-			C.xclip_add_roi(buf, C.guint(st.width), C.guint(st.height), r.roiStructure())
+			C.xclip_add_roi(buf, C.guint(st.width), C.guint(st.height), roiStructure(r))
 		}
 	}
 }
 
-func engineTime(t C.guint64) int64 {
-	if uint64(t) == ClockTimeNone || uint64(t) > 1<<62 {
-		return engine.ClockTimeNone
-	}
-	return int64(t)
-}
+func engineTime(t C.guint64) uint64 { return uint64(t) } // GST_CLOCK_TIME_NONE is ClockTimeNone
 
 // SetCaps records the video format; a change of caps resets the window.
 func (f *filter) SetCaps(_ *base.GstBaseTransform, incaps, _ *gst.Caps) (ok bool) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-gst/go-gst/gst"
 
+	"github.com/xclipfilter/xclipfilter/backend"
 	"github.com/xclipfilter/xclipfilter/elements/xclipfilter/internal/gsttest"
 	"github.com/xclipfilter/xclipfilter/model"
 )
@@ -481,7 +482,7 @@ func TestErrors(t *testing.T) {
 		{"fp16 on the CPU", fmt.Sprintf(`model=%s labels=a device=cpu precision=fp16`, dir), "precision=fp16 needs device=cuda"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if c.name == "cuda" && cudaBuilt {
+			if c.name == "cuda" && backend.CUDABuilt {
 				t.Skip("a CUDA build opens the GPU")
 			}
 			desc := fmt.Sprintf(`videotestsrc num-buffers=5 ! videoconvert ! xclipfilter name=x %s ! fakesink name=sink`, c.props)
@@ -558,6 +559,47 @@ func TestCallback(t *testing.T) {
 	for i := range got {
 		if got[i].Window != r.results[i].Window || maxAbsDiff(got[i].Logits, r.results[i].Logits) != 0 {
 			t.Errorf("callback %+v, bus %+v", got[i], r.results[i])
+		}
+	}
+}
+
+// TestThreadsProperty: threads defaults to 0 (the default budget), takes a number of threads, refuses
+// a value out of its range (GObject keeps the old value), and any budget classifies the same window
+// the same way.
+func TestThreadsProperty(t *testing.T) {
+	dir := tinyA(t)
+	desc := func(threads string) string {
+		return fmt.Sprintf(`videotestsrc num-buffers=6 ! video/x-raw,width=64,height=48 ! videoconvert ! xclipfilter name=x model=%s labels="a;b" frame-interval=1 blocking=true %s ! fakesink name=sink`, dir, threads)
+	}
+	threadsOf := func(t testing.TB, p *gst.Pipeline) uint {
+		x, err := p.GetElementByName("x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := x.GetProperty("threads")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.(uint)
+	}
+	var logits [][]float64
+	for _, c := range []struct {
+		prop string
+		want uint
+	}{{"", 0}, {"threads=1", 1}, {"threads=2", 2}, {"threads=5000", 0}} {
+		r := mustRun(t, desc(c.prop), runOpts{setup: func(t testing.TB, p *gst.Pipeline) {
+			if got := threadsOf(t, p); got != c.want {
+				t.Errorf("%q: threads reads %d, want %d", c.prop, got, c.want)
+			}
+		}})
+		if len(r.results) != 2 {
+			t.Fatalf("%q: %d results, want 2", c.prop, len(r.results))
+		}
+		logits = append(logits, r.results[0].Logits)
+	}
+	for i := 1; i < len(logits); i++ {
+		if d := maxAbsDiff(logits[0], logits[i]); d > 1e-5 {
+			t.Errorf("budget %d: logits %v, default budget %v", i, logits[i], logits[0])
 		}
 	}
 }

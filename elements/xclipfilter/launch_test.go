@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/xclipfilter/xclipfilter/backend"
 )
 
 // launch runs gst-launch-1.0 (or gst-inspect-1.0) with the built plugin; it fails the test when the
@@ -164,7 +166,7 @@ func TestLaunchErrors(t *testing.T) {
 		{"template", "model=" + dir + ` labels=a prompt-template=oops`, `prompt-template "oops" has no {}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if c.name == "cuda" && cudaBuilt {
+			if c.name == "cuda" && backend.CUDABuilt {
 				t.Skip("a CUDA build opens the GPU")
 			}
 			code, out := launch(t, "gst-launch-1.0", nil, time.Minute,

@@ -21,7 +21,7 @@ func formatClock(ns uint64) string {
 
 // textLine is print=text: "00:00:02.133–00:00:04.267  window 3  a fall 0.91 | nobody 0.07", the
 // top-labels with their top-scores, best first.
-func (r *Result) textLine() string {
+func textLine(r *Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s–%s  window %d  ", formatClock(r.WindowStart), formatClock(r.WindowEnd), r.Window)
 	if len(r.TopLabels) == 0 {
@@ -63,7 +63,7 @@ func knownTime(ns uint64) *uint64 {
 }
 
 // jsonLine is print=json: one object and a newline; labels are written as they are (no \u escapes).
-func (r *Result) jsonLine() (string, error) {
+func jsonLine(r *Result) (string, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -80,12 +80,12 @@ func (r *Result) jsonLine() (string, error) {
 }
 
 // printLine is the result as the print property asks for it ("" for none).
-func (r *Result) printLine(mode int) (string, error) {
+func printLine(r *Result, mode int) (string, error) {
 	switch mode {
 	case printText:
-		return r.textLine(), nil
+		return textLine(r), nil
 	case printJSON:
-		return r.jsonLine()
+		return jsonLine(r)
 	}
 	return "", nil
 }

@@ -13,23 +13,16 @@ import (
 
 	"github.com/go-gst/go-glib/glib"
 
+	"github.com/xclipfilter/xclipfilter/backend"
 	"github.com/xclipfilter/xclipfilter/elements/internal/gstglue"
 	"github.com/xclipfilter/xclipfilter/model"
 )
 
-// Device values of the device property.
+// The device property's values index backend.Devices (auto, cpu, cuda); the precision property's are
+// backend.Precision's (auto, fp32, bf16, fp16), in the order of the enums in xclip.c.
 const (
-	deviceAuto = 0
-	deviceCPU  = 1
-	deviceCUDA = 2
-)
-
-// Precision values of the precision property.
-const (
-	precisionAuto = 0
-	precisionFP32 = 1
-	precisionBF16 = 2
-	precisionFP16 = 3
+	deviceAuto    = 0
+	precisionAuto = int(backend.Auto)
 )
 
 // Values of the print property.
@@ -43,6 +36,7 @@ const (
 type settings struct {
 	model, labels, labelsFile, template string
 	frameInterval, windowStride, topK   uint
+	threads                             uint // 0: backend.DefaultThreads
 	threshold                           float64
 	device, precision, print            int
 	attachMeta, blocking                bool
@@ -215,6 +209,13 @@ var properties = []property{
 			"WARNING and an \"xclip-stalled\" element message (stalled-for, stall-timeout, source), then " +
 			"\"xclip-resumed\" when buffers come back (time after EOS, in PAUSED or spent waiting for inference " +
 			"with blocking=true does not count). 0: off. Writable in PLAYING"},
+	{id: C.XCLIP_PROP_THREADS, name: "threads", nick: "Inference threads", kind: propUint, min: 0, max: backend.MaxThreads,
+		def: uint(0),
+		blurb: "Most CPU threads one inference operation uses (device=cpu, or auto without a GPU). 0 (default): " +
+			"the default budget, one thread fewer than the cores on machines of up to 4 cores (so that the " +
+			"pipeline's own threads, decoders and converters, keep their frame rate beside inference), all cores " +
+			"on larger ones. Set it to the number of cores for the fastest inference when nothing else needs the " +
+			"CPU (offline, blocking=true), lower to leave more to the pipeline"},
 }
 
 func installProperties(klass unsafe.Pointer) {
@@ -364,6 +365,8 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 			return
 		}
 		s.eventThresholds = str
+	case C.XCLIP_PROP_THREADS:
+		s.threads = gstglue.ValueUint(gv)
 	case C.XCLIP_PROP_STATS_INTERVAL:
 		s.statsInterval = gstglue.ValueDouble(gv)
 		if st != nil {
@@ -440,6 +443,8 @@ func goXclipGetProperty(obj *C.GObject, id C.guint, value *C.GValue) {
 		gstglue.SetValueUint(gv, s.eventMinEnd)
 	case C.XCLIP_PROP_EVENT_THRESHOLDS:
 		gstglue.SetValueString(gv, s.eventThresholds)
+	case C.XCLIP_PROP_THREADS:
+		gstglue.SetValueUint(gv, s.threads)
 	case C.XCLIP_PROP_STATS_INTERVAL:
 		gstglue.SetValueDouble(gv, s.statsInterval)
 	case C.XCLIP_PROP_STALL_TIMEOUT:

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sort"
 	"unsafe"
 
 	"github.com/go-gst/go-gst/gst"
@@ -23,74 +22,16 @@ import (
 // structure.
 const StructureName = "xclip"
 
-// ClockTimeNone is GST_CLOCK_TIME_NONE: a time the window does not have.
-const ClockTimeNone = ^uint64(0)
+// ClockTimeNone is GST_CLOCK_TIME_NONE (the value of gst.ClockTimeNone): a time the window does not
+// have. It is the one convention for unknown times in Go (engine.ClockTimeNone); the structures carry
+// the same value, and JSON (print=json) writes null.
+const ClockTimeNone = engine.ClockTimeNone
 
 // Result is one classified window, as the element posts it (message), pushes it (event) and gives it
-// to a Go callback (SetResultCallback).
-type Result struct {
-	Window    uint64    // windows cut since the element started, counting from 1 (skipped ones included)
-	Labels    []string  // every label, in the order given
-	Logits    []float64 // the window's logits_per_video row, in label order
-	Scores    []float64 // softmax of Logits
-	TopLabel  string
-	TopScore  float64
-	TopLabels []string  // the top-k labels whose score is at least threshold, best first (maybe none)
-	TopScores []float64 // their scores
-	// WindowStart and WindowEnd are the PTS of the first and last frame of the window; RunningTime and
-	// StreamTime are the last frame's. Nanoseconds; ClockTimeNone when unknown.
-	WindowStart, WindowEnd, RunningTime, StreamTime uint64
-	InferenceTime                                   float64 // milliseconds
-	WindowsSkipped                                  uint64  // windows skipped since the element started because inference was busy
-	Final                                           bool    // the window finished at end of stream
-	Source                                          string  // the source property, else the element's name
-}
-
-func clockTime(t int64) uint64 {
-	if t < 0 {
-		return ClockTimeNone
-	}
-	return uint64(t)
-}
-
-// newResult turns an engine result into the element's, with the top-k labels at or above threshold.
-func newResult(r engine.Result, topK int, threshold float64) Result {
-	res := Result{
-		Window: r.Window, Labels: append([]string(nil), r.Labels...), TopLabel: r.TopLabel,
-		TopScore:    float64(r.TopScore),
-		WindowStart: clockTime(r.WindowStart), WindowEnd: clockTime(r.WindowEnd),
-		RunningTime: clockTime(r.RunningTime), StreamTime: clockTime(r.StreamTime),
-		InferenceTime:  float64(r.InferenceTime.Nanoseconds()) / 1e6,
-		WindowsSkipped: r.WindowsSkipped, Final: r.Final,
-	}
-	res.Logits = make([]float64, len(r.Logits))
-	for i, v := range r.Logits {
-		res.Logits[i] = float64(v)
-	}
-	res.Scores = make([]float64, len(r.Scores))
-	for i, v := range r.Scores {
-		res.Scores[i] = float64(v)
-	}
-	order := make([]int, len(res.Scores))
-	for i := range order {
-		order[i] = i
-	}
-	// The engine drops non-finite results; still, every comparison here is written so that NaN fails
-	// it: a NaN score sorts last and never reaches top-labels, a NaN threshold admits nothing.
-	sort.SliceStable(order, func(a, b int) bool { return before(res.Scores[order[a]], res.Scores[order[b]]) })
-	res.TopLabels, res.TopScores = []string{}, []float64{}
-	for _, i := range order {
-		if len(res.TopLabels) >= topK || !(res.Scores[i] >= threshold) {
-			break
-		}
-		res.TopLabels = append(res.TopLabels, res.Labels[i])
-		res.TopScores = append(res.TopScores, res.Scores[i])
-	}
-	return res
-}
-
-// before orders scores best first, NaN last.
-func before(a, b float64) bool { return a > b || (math.IsNaN(b) && !math.IsNaN(a)) }
+// to a Go callback (SetResultCallback): the engine's result, one type from inference to the
+// application. TopLabels and TopScores hold the top-k labels at or above threshold, Source the source
+// property (else the element's name); Err is never set on a result the element delivers.
+type Result = engine.Result
 
 // LabelsReadyName names the element message posted when a label set is encoded and in use, with
 // fields count (guint64) and encode-time (double, ms).
@@ -155,7 +96,7 @@ func boolC(b bool) C.gboolean {
 }
 
 // structure builds the message and event structure; the caller owns it.
-func (r *Result) structure() *C.GstStructure {
+func resultStructure(r *Result) *C.GstStructure {
 	s := C.xclip_structure_new(cName)
 	C.xclip_set_uint64(s, cWindow, C.guint64(r.Window))
 	setStrings(s, cLabels, r.Labels)
@@ -177,7 +118,7 @@ func (r *Result) structure() *C.GstStructure {
 }
 
 // roiStructure is the region-of-interest param: the window it describes and its top labels.
-func (r *Result) roiStructure() *C.GstStructure {
+func roiStructure(r *Result) *C.GstStructure {
 	s := C.xclip_structure_new(cName)
 	C.xclip_set_uint64(s, cWindow, C.guint64(r.Window))
 	setString(s, cTopLabel, r.TopLabel)
@@ -296,6 +237,7 @@ func parseStructure(s *C.GstStructure) (Result, error) {
 	u64(cRunningTime, &r.RunningTime)
 	u64(cStreamTime, &r.StreamTime)
 	u64(cWindowsSkipped, &r.WindowsSkipped)
+	r.StartRunningTime, r.StartStreamTime = ClockTimeNone, ClockTimeNone // not in the structure
 	if r.Window == ClockTimeNone {
 		return r, errors.New("xclip structure without a window field")
 	}

@@ -29,7 +29,7 @@ xclip_device_get_type (void)
   static gsize id = 0;
   static const GEnumValue values[] = {
     {0, "Automatic: the GPU in a CUDA build (make plugin-cuda) when there is one, else the CPU", "auto"},
-    {1, "The CPU, on all cores", "cpu"},
+    {1, "The CPU (as many threads as the threads property allows)", "cpu"},
     {2, "An NVIDIA GPU through CUDA (CUDA builds only: make plugin-cuda)", "cuda"},
     {0, NULL, NULL},
   };
@@ -45,7 +45,7 @@ xclip_precision_get_type (void)
 {
   static gsize id = 0;
   static const GEnumValue values[] = {
-    {0, "Automatic: fp32 on the CPU, bf16 on a GPU", "auto"},
+    {0, "Automatic: bf16 on a GPU and on CPUs with AMX, else fp32", "auto"},
     {1, "float32 weights and arithmetic (the reference numbers)", "fp32"},
     {2, "bfloat16 weights, float32 sums: half the memory (and tensor cores on a GPU)", "bf16"},
     {3, "float16 weights, float32 sums (GPU only)", "fp16"},

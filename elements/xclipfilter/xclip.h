@@ -35,6 +35,7 @@ enum {
   XCLIP_PROP_EVENT_THRESHOLDS,
   XCLIP_PROP_STATS_INTERVAL,
   XCLIP_PROP_STALL_TIMEOUT,
+  XCLIP_PROP_THREADS,
 };
 
 /* Debug category "xclipfilter". */
