@@ -50,6 +50,9 @@ type Label struct {
 	Line        int // from 1
 }
 
+// ErrNoLabels is the error of a labels file without a label.
+var ErrNoLabels = errors.New("no labels (one label per line: \"name\" or \"name: prompt | prompt\")")
+
 // LineError is a labels file line that does not parse, or breaks a limit.
 type LineError struct {
 	Line int // from 1
@@ -60,12 +63,12 @@ func (e *LineError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e
 
 // ParseLabelSet reads the text of a labels file (syntax above) and checks its limits: at most
 // MaxLabels labels, names and prompts of at most MaxLabelBytes, at most MaxPromptsPerLabel prompts a
-// label and MaxPrompts in all, no name twice. The first problem is a *LineError naming the line;
-// a file without labels is an error too.
+// label and MaxPrompts in all, no name twice. The first problem is a *LineError naming the line (for
+// too many labels, the first one past the limit); a file without labels is ErrNoLabels.
 func ParseLabelSet(text string) ([]Label, error) {
 	var out []Label
 	seen := map[string]int{} // name → its line
-	prompts := 0
+	prompts, tooMany := 0, 0 // prompts so far; the line where they went past MaxPrompts
 	for i, line := range strings.Split(text, "\n") {
 		n := i + 1
 		line = strings.TrimSpace(line)
@@ -81,16 +84,19 @@ func ParseLabelSet(text string) ([]Label, error) {
 			return nil, &LineError{n, fmt.Sprintf("label %.80q repeats line %d", l.Name, prev)}
 		}
 		seen[l.Name] = n
-		if len(out) == MaxLabels {
-			return nil, &LineError{n, fmt.Sprintf("more than %d labels", MaxLabels)}
-		}
-		if prompts += max(len(l.Prompts), 1); prompts > MaxPrompts {
-			return nil, &LineError{n, fmt.Sprintf("more than %d prompts in all", MaxPrompts)}
+		if prompts += max(len(l.Prompts), 1); prompts > MaxPrompts && tooMany == 0 {
+			tooMany = n
 		}
 		out = append(out, l)
 	}
 	if len(out) == 0 {
-		return nil, errors.New("no labels (one label per line: \"name\" or \"name: prompt | prompt\")")
+		return nil, ErrNoLabels
+	}
+	if len(out) > MaxLabels {
+		return nil, &LineError{out[MaxLabels].Line, fmt.Sprintf("%d labels: at most %d are allowed", len(out), MaxLabels)}
+	}
+	if tooMany > 0 {
+		return nil, &LineError{tooMany, fmt.Sprintf("%d prompts: at most %d are allowed in all", prompts, MaxPrompts)}
 	}
 	return out, nil
 }
@@ -165,13 +171,17 @@ func parseLineThresholds(s string) (entry, exit float64, err error) {
 }
 
 // ReadLabelsFile reads and parses a labels file (a regular file of at most safefile.LabelsLimit
-// bytes). Errors name the file, and the line when the text is at fault.
+// bytes). Errors name the file, and the line when the text is at fault (a *LineError, or ErrNoLabels,
+// wrapped).
 func ReadLabelsFile(path string) ([]Label, error) {
 	b, err := safefile.ReadFile(path, "labels file", safefile.LabelsLimit)
 	if err != nil {
 		return nil, err
 	}
 	labels, err := ParseLabelSet(string(b))
+	if errors.Is(err, ErrNoLabels) {
+		return nil, fmt.Errorf("labels file %s has %w", path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("labels file %s: %w", path, err)
 	}

@@ -82,9 +82,9 @@ func TestParseLabelSetErrors(t *testing.T) {
 		{"a: " + strings.Join(prompts, "|") + "\n", 1, fmt.Sprintf("more than %d prompts", MaxPromptsPerLabel)},
 		{long + "\n", 1, "label name is 1025 bytes long"},
 		{"a: x | " + long + "\n", 1, "prompt 2 is 1025 bytes long"},
-		{many(MaxLabels+1, func(i int) string { return fmt.Sprint("l", i) }), MaxLabels + 1, "more than 1000 labels"},
+		{many(MaxLabels+1, func(i int) string { return fmt.Sprint("l", i) }), MaxLabels + 1, "1001 labels: at most 1000 are allowed"},
 		{many(MaxPrompts/MaxPromptsPerLabel+1, func(i int) string { return fmt.Sprintf("l%d: %s", i, strings.Join(prompts[:MaxPromptsPerLabel], "|")) }),
-			MaxPrompts/MaxPromptsPerLabel + 1, fmt.Sprintf("more than %d prompts in all", MaxPrompts)},
+			MaxPrompts/MaxPromptsPerLabel + 1, fmt.Sprintf("%d prompts: at most %d are allowed in all", MaxPrompts+MaxPromptsPerLabel, MaxPrompts)},
 	} {
 		_, err := ParseLabelSet(c.text)
 		var le *LineError
@@ -94,7 +94,7 @@ func TestParseLabelSetErrors(t *testing.T) {
 		}
 	}
 	for _, text := range []string{"", "\n# only a comment\n  \n"} {
-		if _, err := ParseLabelSet(text); err == nil || !strings.Contains(err.Error(), "no labels") {
+		if _, err := ParseLabelSet(text); !errors.Is(err, ErrNoLabels) {
 			t.Errorf("%q: %v", text, err)
 		}
 	}
@@ -116,6 +116,12 @@ func TestReadLabelsFile(t *testing.T) {
 	}
 	if _, err := ReadLabelsFile(p); err == nil || !strings.Contains(err.Error(), "labels file "+p+": line 2: thresholds [2]") {
 		t.Errorf("bad line: %v", err)
+	}
+	if err := os.WriteFile(p, []byte("# nothing\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadLabelsFile(p); !errors.Is(err, ErrNoLabels) || !strings.Contains(err.Error(), "labels file "+p+" has no labels") {
+		t.Errorf("no labels: %v", err)
 	}
 	if _, err := ReadLabelsFile(dir); err == nil || !strings.Contains(err.Error(), dir) {
 		t.Errorf("a directory: %v", err)
