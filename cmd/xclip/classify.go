@@ -36,6 +36,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("classify", stderr)
 	dir := fs.String("model", "", "checkpoint folder (config.json, model.safetensors, tokenizer files), or hub id ORG/NAME[@REVISION]")
 	labels := fs.String("labels", "", `labels separated by ";", e.g. "a fall;a fight;nobody"`)
+	labelsFile := fs.String("labels-file", "", `file of labels, one a line: "name", or "name: prompt | prompt" (prompts averaged; see examples/labels/fall.labels)`)
 	template := fs.String("template", "{}", `prompt template; "{}" stands for the label, e.g. "a video of {}"`)
 	asJSON := fs.Bool("json", false, "print one JSON object (labels, logits, probs, ...)")
 	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")
@@ -44,7 +45,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	savePixels := fs.String("save-pixels", "", "also write the preprocessed window to this safetensors file (key pixel_values)")
 	video := addVideoFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: xclip classify --model DIR --labels \"a;b;c\" [flags] FRAME... | VIDEO_FILE\n\n")
+		fmt.Fprint(stderr, "usage: xclip classify --model DIR --labels \"a;b;c\" | --labels-file FILE [flags] FRAME... | VIDEO_FILE\n\n")
 		fs.PrintDefaults()
 	}
 	files, err := parseFlags(fs, args)
@@ -54,13 +55,11 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if *dir == "" {
 		return usageError{errors.New("--model is required")}
 	}
-	if model.SplitLabels(*labels) == nil {
-		return usageError{errors.New(`--labels is empty: give at least one label, e.g. --labels "a fall;nobody"`)}
-	}
-	names, err := model.ParseLabels(*labels)
+	set, err := labelSetOf(*labels, *labelsFile, *template)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
+	names := set.Names
 	if len(files) == 0 {
 		return usageError{errors.New("no frames: give image files (PNG or JPEG) forming one window")}
 	}
@@ -82,7 +81,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	}
 	c.Warn = func(msg string) { fmt.Fprintf(stderr, "xclip classify: warning: %s\n", msg) }
 	if isVideo(files) {
-		return classifyVideo(c, names, *template, files[0], video, stdout, stderr)
+		return classifyVideo(c, set, files[0], video, stdout, stderr)
 	}
 
 	// Each file is decoded and preprocessed at once, so that at most one decoded frame is held.
@@ -112,7 +111,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 		done[j] = i
 	}
 
-	text, err := c.EncodeLabels(model.Prompts(*template, names))
+	text, err := c.EncodeLabelSet(set)
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,13 @@
 // Command xclip runs X-CLIP checkpoints from the command line.
 //
 //	xclip info --model DIR|ORG/NAME[@REV]
-//	xclip classify --model DIR|ORG/NAME[@REV] --labels "a;b;c" [--template "a video of {}"] [--json] FRAME...
+//	xclip classify --model DIR|ORG/NAME[@REV] --labels "a;b;c" | --labels-file FILE [--template "a video of {}"] [--json] FRAME...
 //	xclip download ORG/NAME[@REV] [--dataset] [--file NAME]...
 //
 // classify reads FRAME image files (PNG or JPEG) as one window; with more or fewer files than the model's
-// num_frames, it samples them uniformly (the centres of num_frames equal segments).
+// num_frames, it samples them uniformly (the centres of num_frames equal segments). --labels-file reads
+// the element's labels file format (one label per line, "name: prompt | prompt" averaged; see
+// model.ParseLabelSet and examples/labels/fall.labels).
 //
 // Exit status: 0 success, 1 failure (bad input or a file error), 2 usage (a bad command line), 3 internal
 // error (a recovered panic: a bug).

@@ -68,7 +68,7 @@ var gstInit sync.Once
 
 // classifyVideo decodes a video file with GStreamer (uridecodebin), classifies windows across it
 // with the engine (blocking: every window, none skipped) and prints one JSON line per window.
-func classifyVideo(c *model.Classifier, names []string, template, path string, vf *videoFlags, stdout, stderr io.Writer) error {
+func classifyVideo(c *model.Classifier, set model.LabelSet, path string, vf *videoFlags, stdout, stderr io.Writer) error {
 	if *vf.frameInterval < 1 {
 		return usageError{fmt.Errorf("--frame-interval must be at least 1, got %d", *vf.frameInterval)}
 	}
@@ -86,7 +86,6 @@ func classifyVideo(c *model.Classifier, names []string, template, path string, v
 	}
 	gstInit.Do(func() { gst.Init(nil) })
 
-	prompts := model.Prompts(template, names)
 	stride := *vf.windowStride
 	if stride == 0 {
 		stride = c.NumFrames()
@@ -95,7 +94,7 @@ func classifyVideo(c *model.Classifier, names []string, template, path string, v
 	var mu sync.Mutex
 	var outErr, inferErr error
 	windows := 0
-	eng, err := engine.New(c, engine.Config{FrameInterval: *vf.frameInterval, WindowStride: stride, Blocking: true}, prompts,
+	eng, err := engine.NewLabelSet(c, engine.Config{FrameInterval: *vf.frameInterval, WindowStride: stride, Blocking: true}, set,
 		func(r engine.Result) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -108,15 +107,9 @@ func classifyVideo(c *model.Classifier, names []string, template, path string, v
 			windows++
 			e := timelineEntry{
 				Window: r.Window, Start: seconds(r.WindowStart), End: seconds(r.WindowEnd), StartNS: r.WindowStart,
-				EndNS: r.WindowEnd, Labels: names, Logits: r.Logits, Scores: r.Scores, Final: r.Final,
-				InferenceMS: float64(r.InferenceTime.Microseconds()) / 1000,
+				EndNS: r.WindowEnd, Labels: r.Labels, Logits: r.Logits, Scores: r.Scores, Final: r.Final,
+				InferenceMS: float64(r.InferenceTime.Microseconds()) / 1000, TopLabel: r.TopLabel, TopScore: r.TopScore,
 			}
-			for i, p := range prompts {
-				if p == r.TopLabel {
-					e.TopLabel = names[i]
-				}
-			}
-			e.TopScore = r.TopScore
 			if err := enc.Encode(e); err != nil && outErr == nil {
 				outErr = err
 			}

@@ -29,7 +29,7 @@ func isVideo(files []string) bool {
 	return true
 }
 
-func classifyVideo(*model.Classifier, []string, string, string, *videoFlags, io.Writer, io.Writer) error {
+func classifyVideo(*model.Classifier, model.LabelSet, string, *videoFlags, io.Writer, io.Writer) error {
 	return errors.New("this xclip was built without cgo: classifying a video file needs GStreamer " +
 		"(build with CGO_ENABLED=1 and the GStreamer development packages)")
 }
