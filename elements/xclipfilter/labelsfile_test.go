@@ -162,3 +162,31 @@ func TestLabelsFileReload(t *testing.T) {
 		t.Errorf("a cat's events %v, want started then ended by labels-changed", cat)
 	}
 }
+
+// TestLabelsFileMatchesLabels: a plain line goes through prompt-template, a named line's single
+// prompt is encoded as written, and both score exactly as the labels property does; results carry the
+// file's names.
+func TestLabelsFileMatchesLabels(t *testing.T) {
+	dir := tinyA(t)
+	_, loc, _ := writeClip(t, 6, 64, 48)
+	file := filepath.Join(t.TempDir(), "pets.labels")
+	if err := os.WriteFile(file, []byte("# pets\ndog: a video of a dog\na cat\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(labels string) *run {
+		return mustRun(t, clipSource(loc, 6)+fmt.Sprintf(` ! xclipfilter model=%s %s prompt-template="a video of {}" `+
+			`frame-interval=1 blocking=true ! fakesink name=sink`, dir, labels), runOpts{})
+	}
+	got, want := run("labels-file="+file), run(`labels="a dog;a cat"`)
+	if len(got.results) == 0 || len(got.results) != len(want.results) {
+		t.Fatalf("%d results from the file, %d from labels", len(got.results), len(want.results))
+	}
+	for i, r := range got.results {
+		if !slices.Equal(r.Labels, []string{"dog", "a cat"}) {
+			t.Errorf("window %d: labels %v", r.Window, r.Labels)
+		}
+		if d := maxAbsDiff(r.Logits, want.results[i].Logits); d > 1e-6 {
+			t.Errorf("window %d: logits %v from the file, %v from labels", r.Window, r.Logits, want.results[i].Logits)
+		}
+	}
+}
