@@ -30,7 +30,6 @@ func TestSetLabelSet(t *testing.T) {
 	var c collector
 	fc := &textClassifier{fakeClassifier{t: 1}}
 	set := model.LabelSet{Names: []string{"one"}, Prompts: [][]string{{"a"}}}
-	var want [][]string // per label
 	for i := range 40 {
 		prompts := make([]string, i%7+1)
 		for j := range prompts {
@@ -39,7 +38,7 @@ func TestSetLabelSet(t *testing.T) {
 		set.Names = append(set.Names, fmt.Sprint("label ", i))
 		set.Prompts = append(set.Prompts, prompts)
 	}
-	want = set.Prompts
+	want := set.Prompts // per label
 	e, err := StartLabelSet(fc, Config{FrameInterval: 1, WindowStride: 1, Blocking: true}, set, c.add, nil)
 	if err != nil {
 		t.Fatal(err)
