@@ -171,8 +171,13 @@ type job struct {
 // labels are an error here. onResult receives every result on the inference goroutine (or on the
 // goroutine calling Drain for the last one).
 func New(c Classifier, cfg Config, labels []string, onResult func(Result)) (*Engine, error) {
+	return NewLabelSet(c, cfg, plainSet(labels), onResult)
+}
+
+// NewLabelSet is New for a label set whose labels may have several prompts (see labelset.go).
+func NewLabelSet(c Classifier, cfg Config, set model.LabelSet, onResult func(Result)) (*Engine, error) {
 	done := make(chan error, 1)
-	e, err := Start(c, cfg, labels, onResult, func(err error) { done <- err })
+	e, err := StartLabelSet(c, cfg, set, onResult, func(err error) { done <- err })
 	if err != nil {
 		return nil, err
 	}
@@ -188,96 +193,31 @@ func New(c Classifier, cfg Config, labels []string, onResult func(Result)) (*Eng
 // counted, or, when Blocking, waits for them; Drain waits for them too. When their encoding fails,
 // windows are dropped until SetLabels succeeds.
 func Start(c Classifier, cfg Config, labels []string, onResult func(Result), ready func(error)) (*Engine, error) {
+	return StartLabelSet(c, cfg, plainSet(labels), onResult, ready)
+}
+
+// StartLabelSet is Start for a label set whose labels may have several prompts (see labelset.go).
+func StartLabelSet(c Classifier, cfg Config, set model.LabelSet, onResult func(Result), ready func(error)) (*Engine, error) {
 	if cfg.FrameInterval < 1 {
 		return nil, fmt.Errorf("frame interval must be at least 1, got %d", cfg.FrameInterval)
 	}
 	if cfg.WindowStride < 1 {
 		return nil, fmt.Errorf("window stride must be at least 1, got %d", cfg.WindowStride)
 	}
-	if len(labels) == 0 {
-		return nil, errors.New("no labels")
+	if err := checkSet(set); err != nil {
+		return nil, err
 	}
 	e := &Engine{c: c, cfg: cfg, onResult: onResult, t: c.NumFrames(), jobs: make(chan job, 1),
 		ready: make(chan struct{}), stop: make(chan struct{})}
 	e.done.Add(1)
 	go e.work()
-	e.SetLabels(labels, func(err error) {
+	e.SetLabelSet(set, func(err error) {
 		e.readyOnce.Do(func() { close(e.ready) })
 		if ready != nil {
 			ready(err)
 		}
 	})
 	return e, nil
-}
-
-// setLabels encodes labels chunk by chunk, stopping early when the engine closes, and stores them
-// unless a set requested later was stored first.
-func (e *Engine) setLabels(req uint64, labels []string) error {
-	if len(labels) == 0 {
-		return errors.New("no labels")
-	}
-	var feats *model.Tensor
-	for i := 0; i < len(labels); i += labelChunk {
-		select {
-		case <-e.stop:
-			return ErrClosed
-		default:
-		}
-		f, err := e.c.EncodeLabels(labels[i:min(i+labelChunk, len(labels))])
-		if err != nil {
-			return err
-		}
-		if feats == nil {
-			feats = model.NewTensor(len(labels), f.Shape[1])
-			feats.Data = feats.Data[:0]
-		}
-		feats.Data = append(feats.Data, f.Data...)
-	}
-	e.labelMu.Lock()
-	defer e.labelMu.Unlock()
-	if req > e.stored {
-		e.labels.Store(&labelSet{names: labels, feats: feats})
-		e.stored = req
-	}
-	return nil
-}
-
-// SetLabels encodes new labels on a goroutine of its own and switches to them when done (unless a set
-// requested later is in use by then): windows cut after that use them. Label features are cached per
-// text by the classifier, so switching back is cheap. done, if not nil, receives the outcome
-// (ErrClosed when Close came first); Close waits for it.
-func (e *Engine) SetLabels(labels []string, done func(error)) {
-	labels = append([]string(nil), labels...)
-	e.mu.Lock()
-	closed := e.closed
-	if !closed {
-		e.encoding.Add(1) // before Close can wait for it
-	}
-	e.mu.Unlock()
-	if closed {
-		if done != nil {
-			done(ErrClosed)
-		}
-		return
-	}
-	e.labelMu.Lock()
-	e.labelReq++
-	req := e.labelReq
-	e.labelMu.Unlock()
-	go func() {
-		defer e.encoding.Done()
-		err := func() (err error) {
-			defer func() {
-				if p := recover(); p != nil {
-					err = fmt.Errorf("internal error encoding labels: %v", p)
-				}
-			}()
-			return e.setLabels(req, labels)
-		}()
-		if done != nil {
-			done(err)
-		}
-	}()
 }
 
 // labelsForWindow returns the labels for a window that just completed: at once when they are ready;

@@ -49,19 +49,6 @@ func SplitLabels(s string) []string {
 	return out
 }
 
-// ParseLabelsFile reads one label per line (a labels file), skipping blank lines and # comments.
-func ParseLabelsFile(text string) []string {
-	var out []string
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		out = append(out, line)
-	}
-	return out
-}
-
 // ParseLabels splits a "a;b;c" list and checks it with CheckLabels.
 func ParseLabels(text string) ([]string, error) {
 	names := SplitLabels(text)

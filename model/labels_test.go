@@ -94,9 +94,6 @@ func TestParseLabels(t *testing.T) {
 	if got := SplitLabels(" a fall ;;nobody; "); len(got) != 2 || got[0] != "a fall" || got[1] != "nobody" {
 		t.Errorf("SplitLabels = %q", got)
 	}
-	if got := ParseLabelsFile("# cameras\n\n a fall \nnobody\n#x\n"); len(got) != 2 || got[0] != "a fall" || got[1] != "nobody" {
-		t.Errorf("ParseLabelsFile = %q", got)
-	}
 	if _, err := ParseLabels(" ; ;"); err == nil || !strings.Contains(err.Error(), "has no label") {
 		t.Errorf("empty list: %v", err)
 	}

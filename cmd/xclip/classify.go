@@ -37,9 +37,9 @@ type classifyResult struct {
 // classifyOptions are what classify passes on to the xclipfilter element for a video: the checkpoint
 // folder, the labels as given, and backend.Open's names.
 type classifyOptions struct {
-	model, labels, template string
-	device, precision       string
-	threads                 int
+	model, labels, labelsFile, template string
+	device, precision                   string
+	threads                             int
 }
 
 // The flags --device, --dtype and --threads, shared by classify and bench: backend.Open's arguments.
@@ -53,6 +53,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("classify", stderr)
 	dir := fs.String("model", "", "checkpoint folder (config.json, model.safetensors, tokenizer files), or hub id ORG/NAME[@REVISION]")
 	labels := fs.String("labels", "", `labels separated by ";", e.g. "a fall;a fight;nobody"`)
+	labelsFile := fs.String("labels-file", "", `file of labels, one a line: "name", or "name: prompt | prompt" (prompts averaged; see examples/labels/fall.labels)`)
 	template := fs.String("template", "{}", `prompt template; "{}" stands for the label, e.g. "a video of {}"`)
 	asJSON := fs.Bool("json", false, "print one JSON object (labels, logits, probs, ...)")
 	threads := fs.Int("threads", runtime.GOMAXPROCS(0), threadsUsage)
@@ -61,7 +62,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	savePixels := fs.String("save-pixels", "", "also write the preprocessed window to this safetensors file (key pixel_values)")
 	video := addVideoFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: xclip classify --model DIR --labels \"a;b;c\" [flags] FRAME... | VIDEO_FILE\n\n")
+		fmt.Fprint(stderr, "usage: xclip classify --model DIR --labels \"a;b;c\" | --labels-file FILE [flags] FRAME... | VIDEO_FILE\n\n")
 		fs.PrintDefaults()
 	}
 	files, err := parseFlags(fs, args)
@@ -71,13 +72,11 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if *dir == "" {
 		return usageError{errors.New("--model is required")}
 	}
-	if model.SplitLabels(*labels) == nil {
-		return usageError{errors.New(`--labels is empty: give at least one label, e.g. --labels "a fall;nobody"`)}
-	}
-	names, err := model.ParseLabels(*labels)
+	set, err := labelSetOf(*labels, *labelsFile, *template)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
+	names := set.Names
 	if len(files) == 0 {
 		return usageError{errors.New("no frames: give image files (PNG or JPEG) forming one window")}
 	}
@@ -94,7 +93,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	}
 	if isVideo(files) {
 		prec, _ := backend.ParsePrecision(*dtype) // the element's enum has the canonical names only
-		return classifyVideo(classifyOptions{model: folder, labels: *labels, template: *template,
+		return classifyVideo(classifyOptions{model: folder, labels: *labels, labelsFile: *labelsFile, template: *template,
 			device: strings.ToLower(strings.TrimSpace(*device)), precision: prec.String(), threads: *threads},
 			files[0], video, stdout, stderr)
 	}
@@ -138,7 +137,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 		done[j] = i
 	}
 
-	text, err := c.EncodeLabels(model.Prompts(*template, names))
+	text, err := c.EncodeLabelSet(set)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,7 @@
 // Command xclip runs X-CLIP checkpoints from the command line.
 //
 //	xclip info --model DIR|ORG/NAME[@REV]
-//	xclip classify --model DIR|ORG/NAME[@REV] --labels "a;b;c" [--template "a video of {}"] [--json] FRAME...
+//	xclip classify --model DIR|ORG/NAME[@REV] --labels "a;b;c" | --labels-file FILE [--template "a video of {}"] [--json] FRAME...
 //	xclip download ORG/NAME[@REV] [--dataset] [--file NAME]...
 //	xclip watch --model DIR|ORG/NAME[@REV] --labels "a;b;c" [--publish mqtt://HOST/TOPIC] NAME=URI...
 //
@@ -9,6 +9,8 @@
 // num_frames, it samples them uniformly (the centres of num_frames equal segments). Given one video file
 // instead, it plays it through the xclipfilter element, registered in this process
 // (uridecodebin ! videoconvert ! xclipfilter blocking=true), and prints one JSON line per window.
+// --labels-file reads the element's labels file format (one label per line, "name: prompt | prompt"
+// averaged; see model.ParseLabelSet and examples/labels/fall.labels).
 //
 // Exit status: 0 success, 1 failure (bad input or a file error), 2 usage (a bad command line), 3 internal
 // error (a recovered panic: a bug).

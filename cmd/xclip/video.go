@@ -108,8 +108,12 @@ func classifyVideo(o classifyOptions, path string, vf *videoFlags, stdout, stder
 	if err != nil {
 		return err
 	}
+	labels := [2]string{"labels", o.labels}
+	if o.labelsFile != "" {
+		labels = [2]string{"labels-file", o.labelsFile}
+	}
 	for _, p := range [][2]string{
-		{"model", o.model}, {"labels", o.labels}, {"prompt-template", o.template}, {"device", o.device},
+		{"model", o.model}, labels, {"prompt-template", o.template}, {"device", o.device},
 		{"precision", o.precision}, {"threads", strconv.Itoa(o.threads)},
 		{"frame-interval", strconv.Itoa(*vf.frameInterval)}, {"window-stride", strconv.Itoa(*vf.windowStride)},
 	} {

@@ -51,6 +51,39 @@
 // them is refused: at start with an error naming the count, the label's position and length, or the
 // duplicate; in PAUSED or PLAYING with a warning, the current labels staying in use.
 //
+// # Labels files
+//
+// labels-file names a file of labels, one per line (examples/labels/fall.labels):
+//
+//	# blank lines and lines starting with # are skipped
+//	nobody
+//	a fall: a person falling down | someone collapsing to the floor | a fall [0.5/0.3]
+//	a fight [0.7]
+//
+// A line without ":" is a plain label, encoded through prompt-template like an entry of labels. A
+// line "name: prompt | prompt ..." names a label (results carry the name) and gives the texts the text
+// encoder reads for it, used as written (prompt-template does not apply): their text features are
+// averaged into one (CLIP's prompt ensembling: each prompt's features normalised, averaged, the average
+// normalised and given the prompts' mean norm, since X-CLIP's prompts generator adds to the features
+// at the size it was trained with; a label with one prompt is encoded exactly as that prompt). A
+// trailing "[entry]" or "[entry/exit]" sets the label's event thresholds (as event-thresholds does;
+// an entry of event-thresholds for the same label wins over the file). A name cannot contain ":",
+// a "|" needs a name before it, and a trailing "[...]" is always thresholds; files of plain labels
+// without these read as before. Limits: those of labels, at most 64 prompts a label and 4096 in all,
+// each at most 1024 bytes.
+//
+// While the element runs it looks at the file every second (size, modification time, inode) and
+// rereads it once a change has held still for a second, so that a file being written is not read
+// half-way; setting labels-file in PAUSED or PLAYING (to another path, or the same one to force a
+// reread) reads it at once. The new labels are encoded off the streaming thread, like a labels
+// change, and an xclip-labels message says when they are in use. A file that cannot be read or has a
+// bad line is a warning naming the file, the line and the problem:
+//
+//	cannot reload labels-file: labels file cams.labels: line 3: thresholds [2]: "2" is not a score
+//	between 0 and 1 (write [entry] or [entry/exit], e.g. [0.5/0.3]): keeping the current labels
+//
+// and the current labels stay in use. Setting labels stops the rereading.
+//
 // Flushing seeks, discontinuities (DISCONT buffers), gaps (GAP events and buffers) and caps changes
 // start a new window. At end of stream the element classifies the window being filled, if any frame
 // arrived since the last classified window (with fewer than num_frames frames, they are sampled
@@ -208,8 +241,9 @@
 //	                          per label text, used from the next window once encoded; the last of
 //	                          quick successive changes wins; a list without a label, or beyond the
 //	                          limits, is refused with a warning; it replaces the labels of labels-file)
-//	labels-file      string   one label per line (# comments), read at start; set labels or
-//	                          labels-file, not both
+//	labels-file      string   one label per line: "name" or "name: prompt | prompt" with optional
+//	                          "[entry/exit]" (see Labels files); set labels or labels-file, not both
+//	                          (writable in PAUSED/PLAYING: read at once; reread when the file changes)
 //	prompt-template  string   "{}" (default: each label is encoded as written, as X-CLIP's own
 //	                          zero-shot examples do) or e.g. "a video of {}"
 //	frame-interval   uint     sample every Nth frame, 1-10000, default 4

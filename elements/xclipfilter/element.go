@@ -24,7 +24,6 @@ import (
 
 	"github.com/xclipfilter/xclipfilter/backend"
 	"github.com/xclipfilter/xclipfilter/engine"
-	"github.com/xclipfilter/xclipfilter/internal/safefile"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/preprocess"
 
@@ -106,9 +105,15 @@ type state struct {
 	eng     *engine.Engine
 	labelWG sync.WaitGroup // the label encoding goroutine
 
-	relabelMu  sync.Mutex // guards nextLabels, relabeling
-	nextLabels string     // labels to encode next ("" when none)
-	relabeling bool       // the label encoding goroutine runs
+	relabelMu  sync.Mutex   // guards nextLabels, relabeling
+	nextLabels *labelUpdate // labels to encode next (nil when none)
+	relabeling bool         // the label encoding goroutine runs
+
+	fileThresholds map[string]fileThreshold // of the labels file in use (f.mu)
+
+	watchStop chan struct{}  // closed by shutdown
+	watchPoke chan struct{}  // labels-file set while running: reread it now
+	watchWG   sync.WaitGroup // the labels-file watcher
 
 	// Streaming thread only.
 	info   *C.GstVideoInfo
@@ -217,35 +222,6 @@ func settingsError(format string, a ...any) error {
 	return &startError{domainResource, codeSettings, fmt.Sprintf(format, a...)}
 }
 
-// labelsOf resolves the labels of a start.
-func labelsOf(s settings) ([]string, error) {
-	if s.labels != "" && s.labelsFile != "" {
-		return nil, settingsError("both labels and labels-file are set: set one of them")
-	}
-	if s.labelsFile != "" {
-		b, err := safefile.ReadFile(s.labelsFile, "labels file", safefile.LabelsLimit)
-		if err != nil {
-			return nil, &startError{domainResource, codeNotFound, fmt.Sprintf("cannot read labels-file: %v", err)}
-		}
-		names := model.ParseLabelsFile(string(b))
-		if len(names) == 0 {
-			return nil, settingsError("labels-file %s has no labels (one label per line)", s.labelsFile)
-		}
-		if err := model.CheckLabels(names); err != nil {
-			return nil, settingsError("labels-file %s: %v", s.labelsFile, err)
-		}
-		return names, nil
-	}
-	if strings.TrimSpace(s.labels) == "" {
-		return nil, settingsError("no labels: set labels (e.g. labels=\"a fall;a fight;nobody\") or labels-file")
-	}
-	names, err := model.ParseLabels(s.labels)
-	if err != nil {
-		return nil, settingsError("%v", err)
-	}
-	return names, nil
-}
-
 // backendNames are the device and precision properties as backend.Open reads them.
 func backendNames(device, precision int) (string, string) {
 	d := "auto"
@@ -289,17 +265,17 @@ func (f *filter) classifier(dir string, device, precision, threads int) (*model.
 	return c, nil
 }
 
-// prompted applies the prompt template to the labels it encodes, and applies the test hooks.
+// prompted is the classifier with the test hooks. (The prompt template is applied by the label set:
+// model.PlainLabelSet, model.NewLabelSet.)
 type prompted struct {
 	*model.Classifier
-	template string
 }
 
-func (p prompted) EncodeLabels(labels []string) (*model.Tensor, error) {
+func (p prompted) EncodeLabels(texts []string) (*model.Tensor, error) {
 	if d := time.Duration(labelsDelay.Load()); d > 0 {
 		time.Sleep(d)
 	}
-	return p.Classifier.EncodeLabels(model.Prompts(p.template, labels))
+	return p.Classifier.EncodeLabels(texts)
 }
 
 func (p prompted) Classify(pixels []float32, labels *model.Tensor) ([]float32, error) {
@@ -332,7 +308,11 @@ func (f *filter) open(s settings) (*state, error) {
 	if !strings.Contains(s.template, "{}") {
 		return nil, settingsError("prompt-template %q has no {} for the label", s.template)
 	}
-	names, err := labelsOf(s)
+	var stamp fileStamp // of labels-file, before it is read: a change after that is reread
+	if s.labelsFile != "" {
+		stamp = stampOf(s.labelsFile)
+	}
+	labels, err := labelsOf(s)
 	if err != nil {
 		return nil, err
 	}
@@ -351,14 +331,18 @@ func (f *filter) open(s settings) (*state, error) {
 	if cfg.WindowStride == 0 {
 		cfg.WindowStride = c.NumFrames()
 	}
-	st := &state{}
+	st := &state{fileThresholds: labels.thresholds}
 	began := time.Now()
-	eng, err := engine.Start(prompted{c, s.template}, cfg, names, func(r engine.Result) { f.onResult(st, r) },
-		func(err error) { f.labelsEncoded(len(names), time.Since(began), err, true) })
+	n := len(labels.set.Names)
+	eng, err := engine.StartLabelSet(prompted{c}, cfg, labels.set, func(r engine.Result) { f.onResult(st, r) },
+		func(err error) { f.labelsEncoded(n, time.Since(began), err, true) })
 	if err != nil {
 		return nil, settingsError("%v", err)
 	}
 	st.eng = eng
+	st.watchStop, st.watchPoke = make(chan struct{}), make(chan struct{}, 1)
+	st.watchWG.Add(1)
+	go f.watchLabels(st, stamp)
 	st.track.events = NewEventTracker()
 	st.statsStop, st.statsWake = make(chan struct{}), make(chan struct{}, 1)
 	st.stall.wake = make(chan struct{}, 1)
@@ -450,14 +434,14 @@ func (f *filter) Stop(_ *base.GstBaseTransform) (ok bool) {
 	return true
 }
 
-// relabel switches to new labels (already checked by model.ParseLabels) in PAUSED or PLAYING. Label sets
-// are encoded one at a time on a goroutine, the latest set winning, so that quick successive changes
-// end with the last one; the current labels stay in use until the new ones are encoded. Called with
-// f.mu held (stop waits for labelWG).
-func (st *state) relabel(f *filter, text string) {
+// relabel switches to new labels (already checked) in PAUSED or PLAYING. Label sets are encoded one at
+// a time on a goroutine, the latest set winning, so that quick successive changes end with the last
+// one; the current labels (and labels file thresholds) stay in use until the new ones are encoded.
+// Called with f.mu held (stop waits for labelWG).
+func (st *state) relabel(f *filter, upd labelUpdate) {
 	st.relabelMu.Lock()
 	defer st.relabelMu.Unlock()
-	st.nextLabels = text
+	st.nextLabels = &upd
 	if st.relabeling {
 		return
 	}
@@ -472,23 +456,27 @@ func (st *state) relabel(f *filter, text string) {
 		}()
 		for {
 			st.relabelMu.Lock()
-			text := st.nextLabels
-			if text == "" {
+			upd := st.nextLabels
+			if upd == nil {
 				st.relabeling = false
 				st.relabelMu.Unlock()
 				return
 			}
-			st.nextLabels = ""
+			st.nextLabels = nil
 			st.relabelMu.Unlock()
-			names := model.SplitLabels(text)
 			done := make(chan error, 1)
 			began := time.Now()
-			st.eng.SetLabels(names, func(err error) { done <- err })
+			st.eng.SetLabelSet(upd.set, func(err error) { done <- err })
 			err := <-done
-			f.labelsEncoded(len(names), time.Since(began), err, false)
+			if err == nil {
+				f.mu.Lock()
+				st.fileThresholds = upd.thresholds
+				f.mu.Unlock()
+			}
+			f.labelsEncoded(len(upd.set.Names), time.Since(began), err, false)
 			if errors.Is(err, engine.ErrClosed) {
 				st.relabelMu.Lock()
-				st.nextLabels, st.relabeling = "", false
+				st.nextLabels, st.relabeling = nil, false
 				st.relabelMu.Unlock()
 				return
 			}
@@ -517,7 +505,8 @@ func (f *filter) onResult(st *state, r engine.Result) {
 	}
 	f.mu.Lock()
 	topK, threshold, cb, print := int(f.set.topK), f.set.threshold, f.callback, f.set.print
-	evcfg, source := f.set.eventConfig(), f.set.source
+	evcfg := withFileThresholds(f.set.eventConfig(), st.fileThresholds, f.set.eventExit)
+	source := f.set.source
 	f.mu.Unlock()
 	res := r
 	res.Labels = append([]string(nil), r.Labels...) // the engine's label set is shared by its windows

@@ -74,9 +74,9 @@ func TestHostileLabels(t *testing.T) {
 		{"2000 labels", fmt.Sprintf(`model=%s labels="%s"`, dir, labelList(2000)), "labels: 2000 labels: at most 1000 are allowed"},
 		{"2 MB label", fmt.Sprintf(`model=%s labels="a dog;%s"`, dir, huge), "labels: label 2 is 2097152 bytes long: at most 1024"},
 		{"duplicates", fmt.Sprintf(`model=%s labels="a dog;a cat;a dog"`, dir), `label 3 "a dog" repeats label 1`},
-		{"2000 labels in labels-file", fmt.Sprintf(`model=%s labels-file=%s`, dir, manyFile), "2000 labels"},
+		{"2000 labels in labels-file", fmt.Sprintf(`model=%s labels-file=%s`, dir, manyFile), "line 1001: 2000 labels: at most 1000 are allowed"},
 		{"2 MB label in labels-file", fmt.Sprintf(`model=%s labels-file=%s`, dir, hugeFile), "cannot read labels-file: labels file " + hugeFile + ": file too large"},
-		{"duplicates in labels-file", fmt.Sprintf(`model=%s labels-file=%s`, dir, dupFile), `repeats label 1`},
+		{"duplicates in labels-file", fmt.Sprintf(`model=%s labels-file=%s`, dir, dupFile), `labels file ` + dupFile + `: line 3: label "a dog" repeats line 1`},
 		{"2 MB template", fmt.Sprintf(`model=%s labels=a prompt-template="{}%s"`, dir, huge), "prompt-template is 2097154 bytes long"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -50,6 +50,8 @@ func (f *filter) withSelf(fn func(self unsafe.Pointer)) bool {
 // shutdown stops the engine (interrupting label encoding) and waits for every goroutine of the state.
 // After it returns nothing of this state posts anything.
 func (st *state) shutdown() {
+	close(st.watchStop)
+	st.watchWG.Wait()
 	st.eng.Close()
 	st.labelWG.Wait()
 	close(st.statsStop)

@@ -184,6 +184,7 @@ type run struct {
 	downloads []Download   // xclip-download messages, in order
 	labelEvs  []LabelEvent // xclip-event messages, in order
 	stats     []Stats      // xclip-stats messages, in order
+	labelSets []uint64     // the count of each xclip-labels message, in order
 	errors    []string
 	warnings  []string
 	records   []gsttest.Record // at the sink pad of the element named "sink"
@@ -250,6 +251,10 @@ loop:
 				r.labelEvs = append(r.labelEvs, e)
 			} else if s, ok := ParseStatsMessage(msg); ok {
 				r.stats = append(r.stats, s)
+			} else if s := msg.GetStructure(); s != nil && s.Name() == LabelsReadyName {
+				v, _ := s.GetValue("count")
+				n, _ := v.(uint64)
+				r.labelSets = append(r.labelSets, n)
 			}
 		}
 		if o.during != nil {

@@ -118,7 +118,7 @@ func TestDuplicateLabels(t *testing.T) {
 	}
 	for _, c := range []struct{ prop, want string }{
 		{`labels="a ball;a dog; a ball"`, `labels: label 3 "a ball" repeats label 1`},
-		{"labels-file=" + file, fmt.Sprintf(`labels-file %s: label 3 "a ball" repeats label 1`, file)},
+		{"labels-file=" + file, fmt.Sprintf(`labels-file: labels file %s: line 4: label "a ball" repeats line 1`, file)},
 	} {
 		code, out := launch(t, "gst-launch-1.0", nil, time.Minute, append([]string{"videotestsrc", "num-buffers=5", "!",
 			"videoconvert", "!", "xclipfilter", "model=" + dir}, append(args(c.prop), "!", "fakesink")...)...)

@@ -123,9 +123,16 @@ var properties = []property{
 			"and counted, or wait with blocking=true; an \"xclip-labels\" element message says when they are in " +
 			"use). Writable in PLAYING: the current labels stay in use until the new ones are encoded. " +
 			"Set labels or labels-file"},
-	{id: C.XCLIP_PROP_LABELS_FILE, name: "labels-file", nick: "Labels file", kind: propString, def: "",
-		blurb: "File with one label per line (blank lines and lines starting with # are skipped), read when the " +
-			"element starts; an alternative to labels, with the same limits"},
+	{id: C.XCLIP_PROP_LABELS_FILE, name: "labels-file", nick: "Labels file", kind: propString, def: "", playing: true,
+		blurb: "File of labels, one per line (blank lines and lines starting with # are skipped): \"name\" (encoded " +
+			"through prompt-template), or \"name: prompt | prompt ...\" (the prompts, used as written, are encoded " +
+			"and averaged into one text embedding: prompt ensembling), either optionally ending in \"[entry]\" or " +
+			"\"[entry/exit]\", the label's event thresholds (event-thresholds overrides them). E.g. " +
+			"\"a fall: a person falling down | someone collapsing [0.5/0.3]\". Same limits as labels; a name cannot " +
+			"contain \":\". An alternative to labels. Reread when it changes while the element runs (checked every " +
+			"second), or at once when set in PAUSED/PLAYING (to the same path too): encoded off the streaming thread, " +
+			"in use once \"xclip-labels\" is posted; a file that does not read or parse is a warning naming the file, " +
+			"line and problem, and the current labels stay"},
 	{id: C.XCLIP_PROP_PROMPT_TEMPLATE, name: "prompt-template", nick: "Prompt template", kind: propString,
 		def:   defaultTemplate,
 		blurb: "Text encoded for each label, {} standing for the label, e.g. \"a video of {}\" (at most 1024 bytes)"},
@@ -302,18 +309,27 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 		if st != nil {
 			// Running: the new labels replace the current ones (those of labels-file too), from the
 			// next window once encoded; a list that model.ParseLabels refuses is refused with a warning.
-			if _, err := model.ParseLabels(str); err != nil {
+			names, err := model.ParseLabels(str)
+			if err != nil {
 				f.mu.Unlock()
 				msg := fmt.Sprintf("%v: keeping the current labels", err)
 				f.log(C.GST_LEVEL_WARNING, msg)
 				f.postMessage(false, domainResource, codeSettings, msg, "")
 				return
 			}
+			// The watcher stops rereading labels-file. relabel runs under mu, so that stop (which
+			// clears f.st under mu) waits for it.
 			s.labelsFile = ""
-			st.relabel(f, str) // under mu, so that stop (which clears f.st under mu) waits for it
+			st.relabel(f, labelUpdate{set: model.PlainLabelSet(s.template, names)})
 		}
 		s.labels = str
 	case C.XCLIP_PROP_LABELS_FILE:
+		if st != nil && str != "" {
+			// Running: the watcher reads it now (off this thread) and replaces the current labels
+			// if it parses; until then, and if it does not, the current labels stay.
+			s.labels = ""
+			st.pokeLabels()
+		}
 		s.labelsFile = str
 	case C.XCLIP_PROP_PROMPT_TEMPLATE:
 		s.template = str
