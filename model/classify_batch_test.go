@@ -1,17 +1,18 @@
-package model
+package model_test
 
 import (
 	"math"
 	"testing"
 
 	"github.com/xclipfilter/xclipfilter/internal/golden"
+	"github.com/xclipfilter/xclipfilter/model"
 )
 
 // TestClassifyBatchMatchesSingle checks that windows classified together, each against its own label
 // set, get the logits they get alone: batching across streams must not change a result.
 func TestClassifyBatchMatchesSingle(t *testing.T) {
 	dir := golden.Checkpoint(t, "xclip-tiny-a")
-	c, err := NewClassifier(dir, Options{Backend: NewCPUBackend(0)})
+	c, err := model.NewClassifier(dir, model.Options{Backend: model.NewCPUBackend(0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +30,7 @@ func TestClassifyBatchMatchesSingle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sets := []*Tensor{a, b, a}
+	sets := []*model.Tensor{a, b, a}
 	batch, err := c.ClassifyBatch(pixels, sets)
 	if err != nil {
 		t.Fatal(err)

@@ -25,8 +25,8 @@ import (
 // read, and formula weights are generated tensor by tensor.
 type weights struct {
 	source   string // what to name in errors
-	files    []tensorFile
-	where    map[string]tensorFile
+	files    []TensorFile
+	where    map[string]TensorFile
 	used     map[string]bool
 	problems []string // the first maxProblems problems
 	nproblem int      // all problems
@@ -36,12 +36,17 @@ type weights struct {
 	scratch  []float32 // reused for tensors the backend copies (see copier)
 }
 
-// tensorFile is where named tensors come from: a safetensors file (*safetensors.File) or formula
-// weights generated on demand (formulaFile).
-type tensorFile interface {
+// TensorFile is where named tensors come from: a safetensors file (*safetensors.File), a PyTorch
+// checkpoint (*torchbin.File), or any source given in Options.Weights (formula weights generated on
+// demand: internal/formula).
+type TensorFile interface {
+	// Name is what errors name (the file's path).
 	Name() string
+	// Names lists every tensor.
 	Names() []string
+	// Shape is a tensor's shape (false: no such tensor).
 	Shape(name string) ([]int, bool)
+	// DType is a tensor's stored dtype ("F32", "BF16", ...), counted in Info.DTypes.
 	DType(name string) string
 	// ReadFloat32 converts a tensor to float32 into dst if it has the capacity (else a new slice).
 	ReadFloat32(name string, dst []float32) ([]float32, error)
@@ -57,8 +62,8 @@ type copier interface{ copiesArguments() bool }
 // the model.
 type constantAllocator interface{ newConstant(rows, cols int) Mat }
 
-func newWeights(source string, files []tensorFile, b Backend) (*weights, error) {
-	w := &weights{source: source, files: files, where: map[string]tensorFile{}, used: map[string]bool{},
+func newWeights(source string, files []TensorFile, b Backend) (*weights, error) {
+	w := &weights{source: source, files: files, where: map[string]TensorFile{}, used: map[string]bool{},
 		dtypes: map[string]int{}, backend: b}
 	for _, f := range files {
 		for _, name := range f.Names() {
@@ -238,50 +243,42 @@ func (w *weights) finish() error {
 }
 
 // openWeights finds the checkpoint's weights in dir: model.safetensors, a sharded
-// model.safetensors.index.json, or weights_manifest.json (formula weights, generated in memory and parsed
-// as a safetensors buffer, so they take the same path as a file); failing those, a PyTorch
-// pytorch_model.bin or sharded pytorch_model.bin.index.json, read without executing its pickle.
-func openWeights(dir string) (string, []tensorFile, error) {
+// model.safetensors.index.json; failing those, a PyTorch pytorch_model.bin or sharded
+// pytorch_model.bin.index.json, read without executing its pickle. (Other sources, such as the golden
+// data's formula weights, come in through Options.Weights.)
+func openWeights(dir string) (string, []TensorFile, error) {
 	single := filepath.Join(dir, "model.safetensors")
 	if _, err := os.Stat(single); err == nil {
 		f, err := safetensors.Open(single)
 		if err != nil {
 			return "", nil, err
 		}
-		return single, []tensorFile{f}, nil
+		return single, []TensorFile{f}, nil
 	}
 	index := filepath.Join(dir, "model.safetensors.index.json")
 	if _, err := os.Stat(index); err == nil {
 		files, err := openShards(dir, index, safetensors.Open)
 		return index, files, err
 	}
-	manifest := filepath.Join(dir, "weights_manifest.json")
-	if _, err := os.Stat(manifest); err == nil {
-		f, err := openFormula(manifest)
-		if err != nil {
-			return "", nil, err
-		}
-		return manifest, []tensorFile{f}, nil
-	}
 	for _, name := range []string{"pytorch_model.bin", "pytorch_model.bin.index.json"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			return openTorchWeights(dir, name)
 		}
 	}
-	return "", nil, fmt.Errorf("%s: no model.safetensors, model.safetensors.index.json, weights_manifest.json, "+
+	return "", nil, fmt.Errorf("%s: no model.safetensors, model.safetensors.index.json, "+
 		"pytorch_model.bin or pytorch_model.bin.index.json", dir)
 }
 
 // shardFile is one shard of a sharded checkpoint: safetensors or PyTorch.
 type shardFile interface {
-	tensorFile
+	TensorFile
 	Has(name string) bool
 }
 
 // openShards opens the shards an index file (model.safetensors.index.json or
 // pytorch_model.bin.index.json: {"weight_map": {tensor: file}}) names, with open, and checks that each
 // shard holds the tensors the index puts in it.
-func openShards[F shardFile](dir, index string, open func(path string) (F, error)) ([]tensorFile, error) {
+func openShards[F shardFile](dir, index string, open func(path string) (F, error)) ([]TensorFile, error) {
 	data, err := safefile.ReadFile(index, filepath.Base(index), safefile.IndexLimit)
 	if err != nil {
 		return nil, err
@@ -307,8 +304,8 @@ func openShards[F shardFile](dir, index string, open func(path string) (F, error
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var files []tensorFile
-	fail := func(err error) ([]tensorFile, error) {
+	var files []TensorFile
+	fail := func(err error) ([]TensorFile, error) {
 		for _, g := range files {
 			_ = g.Close()
 		}

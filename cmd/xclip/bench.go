@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/internal/gemm"
 	"github.com/xclipfilter/xclipfilter/model"
 )
@@ -30,7 +31,7 @@ type benchResult struct {
 	Backend string `json:"backend"` // e.g. cpu/avx2/bf16
 	DType   string `json:"dtype"`
 	Threads int    `json:"threads"`
-	Batch   int    `json:"batch"`   // windows per EncodeVideo call
+	Batch   int    `json:"batch"`   // windows per ClassifyBatch call
 	Streams int    `json:"streams"` // goroutines running windows at once, sharing the model
 	Labels  int    `json:"labels"`
 	Runs    int    `json:"runs"`   // timed runs per round
@@ -86,7 +87,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	device := fs.String("device", "cpu", "backend: cpu, cuda (CUDA builds: make xclip-cuda) or auto")
 	dtype := fs.String("dtype", "", "weights: auto, fp32 or bf16 (CPU default auto: bf16 with AMX, else fp32; CUDA default bf16, also fp16); with --torch the reference runs in the same format (bf16 or fp32)")
 	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")
-	batch := fs.Int("batch", 1, "windows per EncodeVideo call (as from different streams)")
+	batch := fs.Int("batch", 1, "windows per ClassifyBatch call (as from different streams)")
 	streams := fs.Int("streams", 1, "goroutines running windows at once on the one model (as several elements in one process)")
 	labels := fs.Int("labels", 8, "labels, encoded once and cached")
 	runs := fs.Int("runs", 5, "timed runs per round, after one warm-up")
@@ -148,7 +149,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 
 	t0 := time.Now()
-	m, err := model.Load(folder, model.Options{Backend: backend})
+	opts, err := modelOptions(folder, backend)
+	if err != nil {
+		return err
+	}
+	m, err := model.Load(folder, opts)
 	if err != nil {
 		return err
 	}
@@ -170,13 +175,13 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	r.TextEncodeS = time.Since(t0).Seconds()
 	pixels := make([]float32, *batch*vc.NumFrames*vc.NumChannels*vc.ImageSize*vc.ImageSize)
-	model.FormulaEntry{K: 100000, Offset: 0, Scale: 2}.Fill(pixels)
+	formula.Entry{K: 100000, Offset: 0, Scale: 2}.Fill(pixels)
+	labelSets := make([]*model.Tensor, *batch) // every window against the same labels
+	for i := range labelSets {
+		labelSets[i] = text
+	}
 	window := func() error {
-		v, err := m.EncodeVideo(pixels, *batch)
-		if err != nil {
-			return err
-		}
-		_, err = m.Logits(v, text)
+		_, err := m.ClassifyBatch(pixels, labelSets)
 		return err
 	}
 	if err := window(); err != nil { // warm-up

@@ -76,7 +76,11 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, err := model.NewClassifier(folder, model.Options{Backend: b})
+	opts, err := modelOptions(folder, b)
+	if err != nil {
+		return err
+	}
+	c, err := model.NewClassifier(folder, opts)
 	if err != nil {
 		return err
 	}

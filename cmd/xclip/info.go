@@ -41,7 +41,11 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := model.Load(folder, model.Options{})
+	opts, err := modelOptions(folder, nil)
+	if err != nil {
+		return err
+	}
+	m, err := model.Load(folder, opts)
 	if err != nil {
 		return err
 	}

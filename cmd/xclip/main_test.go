@@ -141,7 +141,11 @@ func TestClassifyUserPath(t *testing.T) {
 	}
 
 	// The same model on the golden pixels gives the same logits.
-	c, err := model.NewClassifier(dir, model.Options{})
+	opts, err := modelOptions(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := model.NewClassifier(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

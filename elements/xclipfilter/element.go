@@ -23,6 +23,7 @@ import (
 	"github.com/go-gst/go-gst/gst/base"
 
 	"github.com/xclipfilter/xclipfilter/engine"
+	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/internal/safefile"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/preprocess"
@@ -264,7 +265,11 @@ func (f *filter) classifier(dir string, device, precision int) (*model.Classifie
 			f.log(C.GST_LEVEL_DEBUG, "backend "+b.Name()+": no AMX ("+why+")")
 		}
 	}
-	c, err := model.NewClassifier(dir, model.Options{Backend: b})
+	var c *model.Classifier
+	opts, err := formula.WithWeights(dir, model.Options{Backend: b}) // the golden data's formula checkpoints
+	if err == nil {
+		c, err = model.NewClassifier(dir, opts)
+	}
 	if err != nil {
 		return nil, &startError{domainResource, codeNotFound, fmt.Sprintf("cannot load the X-CLIP model %s: %v", dir, err)}
 	}
