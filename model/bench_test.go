@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
 	"github.com/xclipfilter/xclipfilter/model"
@@ -23,7 +24,7 @@ func BenchmarkWindow(b *testing.B) {
 	}
 	for _, dtype := range []string{"fp32", "bf16"} {
 		for _, threads := range []int{1, 2} {
-			opts, err := formula.WithWeights(dir, model.Options{Backend: model.NewCPUBackendOptions(model.CPUOptions{Threads: threads, BF16: dtype == "bf16"})})
+			opts, err := formula.WithWeights(dir, model.Options{Backend: cpu.New(cpu.Options{Threads: threads, BF16: dtype == "bf16"})})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -13,3 +13,9 @@ func Observe(m *Model, fn func(name string, x Mat)) {
 type observerFunc func(name string, x Mat)
 
 func (f observerFunc) observe(name string, x Mat) { f(name, x) }
+
+// SetLabelCache gives c an empty label cache of n entries.
+func SetLabelCache(c *Classifier, n int) { c.cache = newLabelCache(n) }
+
+// LabelCacheLen is how many labels c's cache holds.
+func LabelCacheLen(c *Classifier) int { return c.cache.len() }

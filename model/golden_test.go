@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
 	"github.com/xclipfilter/xclipfilter/model"
@@ -201,7 +202,7 @@ func TestGoldenTiny(t *testing.T) {
 	for _, name := range []string{"xclip-tiny-a", "xclip-tiny-b"} {
 		t.Run(name, func(t *testing.T) {
 			dir := golden.Fixture(t, name)
-			m, err := model.Load(dir, model.Options{})
+			m, err := model.Load(dir, model.Options{Backend: cpu.New(cpu.Options{})})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -236,7 +237,7 @@ func TestGoldenFormulaConfigs(t *testing.T) {
 			if testing.Short() && name != "base-patch32-8f" {
 				t.Skip("-short: only base-patch32-8f")
 			}
-			opts, err := formula.WithWeights(dir, model.Options{})
+			opts, err := formula.WithWeights(dir, model.Options{Backend: cpu.New(cpu.Options{})})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/safetensors"
 )
@@ -140,7 +141,7 @@ func TestLoadListsAFewProblems(t *testing.T) {
 	for i := range 500 {
 		m[fmt.Sprintf("extra.%d", i)] = safetensors.Tensor{Shape: []int{1}, Data: []float32{0}}
 	}
-	_, err := model.Load(checkpoint(t, src, encode(t, m)), model.Options{})
+	_, err := model.Load(checkpoint(t, src, encode(t, m)), model.Options{Backend: cpu.New(cpu.Options{})})
 	if err == nil || !strings.Contains(err.Error(), "500 problem(s)") || !strings.Contains(err.Error(), "... and 490 more") || len(err.Error()) > 2000 {
 		t.Errorf("error %v: want 500 problems, 10 listed", err)
 	}

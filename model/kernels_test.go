@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/internal/gemm"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
@@ -26,10 +27,10 @@ type goldenCase struct {
 	pixels []float32
 }
 
-func loadGoldenCase(t *testing.T, name string, opts model.CPUOptions) *goldenCase {
+func loadGoldenCase(t *testing.T, name string, opts cpu.Options) *goldenCase {
 	t.Helper()
 	dir := golden.Checkpoint(t, name)
-	lo, err := formula.WithWeights(dir, model.Options{Backend: model.NewCPUBackendOptions(opts)})
+	lo, err := formula.WithWeights(dir, model.Options{Backend: cpu.New(opts)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,12 +90,12 @@ func TestGoldenEveryKernel(t *testing.T) {
 		}
 	}
 	tiny := []*goldenCase{
-		loadGoldenCase(t, "xclip-tiny-a", model.CPUOptions{}),
-		loadGoldenCase(t, "xclip-tiny-b", model.CPUOptions{}),
+		loadGoldenCase(t, "xclip-tiny-a", cpu.Options{}),
+		loadGoldenCase(t, "xclip-tiny-b", cpu.Options{}),
 	}
 	var base *goldenCase // real size: only with XCLIP_GOLDEN; the tiny checkpoints are in testdata
 	if os.Getenv(golden.EnvVar) != "" {
-		base = loadGoldenCase(t, "base-patch32-8f", model.CPUOptions{})
+		base = loadGoldenCase(t, "base-patch32-8f", cpu.Options{})
 	}
 	for _, k := range have {
 		t.Run(k, func(t *testing.T) {
@@ -130,7 +131,7 @@ func TestGoldenEveryKernel(t *testing.T) {
 func TestGoldenBF16(t *testing.T) {
 	t.Run("tiny", func(t *testing.T) {
 		for _, name := range []string{"xclip-tiny-a", "xclip-tiny-b"} {
-			c := loadGoldenCase(t, name, model.CPUOptions{BF16: true})
+			c := loadGoldenCase(t, name, cpu.Options{BF16: true})
 			got := peerOutputs(t, c.model, c.g, c.pixels)
 			checkReducedPrecision(t, c.g, got, nil)
 		}
@@ -139,9 +140,9 @@ func TestGoldenBF16(t *testing.T) {
 		t.Logf("%s is not set: base-patch32-8f not checked (the tiny checkpoints were)", golden.EnvVar)
 		return
 	}
-	fp32 := loadGoldenCase(t, "base-patch32-8f", model.CPUOptions{})
+	fp32 := loadGoldenCase(t, "base-patch32-8f", cpu.Options{})
 	ref := peerOutputs(t, fp32.model, fp32.g, fp32.pixels)
-	bf := loadGoldenCase(t, "base-patch32-8f", model.CPUOptions{BF16: true})
+	bf := loadGoldenCase(t, "base-patch32-8f", cpu.Options{BF16: true})
 	kernels := []string{gemm.Kernels()[0], "emulated-avx512bf16", "emulated-amx"}
 	if testing.Short() {
 		kernels = kernels[:1]

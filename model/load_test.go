@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/safetensors"
@@ -64,7 +65,7 @@ func encode(t *testing.T, m map[string]safetensors.Tensor) []byte {
 
 func expectLoadError(t *testing.T, dir string, wants ...string) {
 	t.Helper()
-	_, err := model.Load(dir, model.Options{})
+	_, err := model.Load(dir, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err == nil {
 		t.Fatalf("Load succeeded, want an error mentioning %q", wants)
 	}
@@ -177,7 +178,7 @@ func rewriteHeader(t *testing.T, buf []byte, edit func(map[string]any)) []byte {
 // logits stay close to the F32 checkpoint's.
 func TestLoadDTypesAndShards(t *testing.T) {
 	src, tensors := tinyTensors(t)
-	ref, err := model.Load(src, model.Options{})
+	ref, err := model.Load(src, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +199,7 @@ func TestLoadDTypesAndShards(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "model-00002-of-00002.safetensors"), toHalf(t, encode(t, shard2), "F16"), 0o644)
 	idx, _ := json.Marshal(map[string]any{"metadata": map[string]any{}, "weight_map": weightMap})
 	os.WriteFile(filepath.Join(dir, "model.safetensors.index.json"), idx, 0o644)
-	m, err := model.Load(dir, model.Options{})
+	m, err := model.Load(dir, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}

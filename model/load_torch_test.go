@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/safetensors"
@@ -70,12 +71,12 @@ func sameOutputs(t *testing.T, src string, got, want *model.Model) {
 
 func TestLoadPytorchBin(t *testing.T) {
 	src := golden.Dir(t, "xclip-tiny-b")
-	want, err := model.Load(src, model.Options{})
+	want, err := model.Load(src, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := copyCheckpoint(t, src, true, map[string][]byte{})
-	m, err := model.Load(dir, model.Options{})
+	m, err := model.Load(dir, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestLoadPytorchBin(t *testing.T) {
 // A sharded PyTorch checkpoint (pytorch_model.bin.index.json + shards) loads like a sharded safetensors one.
 func TestLoadPytorchBinShards(t *testing.T) {
 	src := golden.Dir(t, "xclip-tiny-b")
-	want, err := model.Load(src, model.Options{})
+	want, err := model.Load(src, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestLoadPytorchBinShards(t *testing.T) {
 	}
 	files["pytorch_model.bin.index.json"] = index
 	dir := copyCheckpoint(t, src, false, files)
-	m, err := model.Load(dir, model.Options{})
+	m, err := model.Load(dir, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package model_test
 import (
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/model"
 )
 
@@ -15,7 +16,7 @@ import (
 func TestThreadCountsAgree(t *testing.T) {
 	var ref map[string][]float32
 	for _, threads := range []int{1, 2, 3} {
-		c := loadGoldenCase(t, "xclip-tiny-a", model.CPUOptions{Threads: threads})
+		c := loadGoldenCase(t, "xclip-tiny-a", cpu.Options{Threads: threads})
 		vc := c.model.Config.Vision
 		videos := len(c.pixels) / (vc.NumFrames * vc.NumChannels * vc.ImageSize * vc.ImageSize)
 		if videos != 2 {

@@ -108,28 +108,6 @@ func (v *visionTransformer) forward(b Backend, ws Workspace, pixels Mat, videos,
 	return visionOutput{hidden: x, pooled: pooled}
 }
 
-// patchify lays out the pixels [B·T, C, S, S] as GEMM rows [B·T·(L+1), C·P·P] in the conv weight's
-// (c, ky, kx) order into cols (zeroed): per frame a zero row (CLS), one row per patch, and a zero row
-// (message slot). It is the CPU backend's Patchify.
-func patchify(cols, pixels []float32, bt, ch, s, p int) {
-	g := s / p
-	np := g * g
-	ls := np + 2
-	kk := ch * p * p
-	for f := range bt {
-		for pi := range np {
-			py, px := pi/g, pi%g
-			dst := cols[(f*ls+1+pi)*kk:]
-			for cc := range ch {
-				plane := pixels[(f*ch+cc)*s*s:]
-				for ky := range p {
-					copy(dst[(cc*p+ky)*p:(cc*p+ky+1)*p], plane[(py*p+ky)*s+px*p:])
-				}
-			}
-		}
-	}
-}
-
 // forward runs one cross-frame layer on x ([B·T·ls, D]; row ls-1 of each frame is the message slot).
 func (cf *crossFrameLayer) forward(b Backend, ws Workspace, x Mat, videos, t, ls int) {
 	d, bt := x.Cols, videos*t

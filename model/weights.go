@@ -33,7 +33,7 @@ type weights struct {
 	params   int64
 	dtypes   map[string]int
 	backend  Backend
-	scratch  []float32 // reused for tensors the backend copies (see copier)
+	scratch  []float32 // reused for tensors the backend copies (see ArgumentCopier)
 }
 
 // TensorFile is where named tensors come from: a safetensors file (*safetensors.File), a PyTorch
@@ -52,15 +52,6 @@ type TensorFile interface {
 	ReadFloat32(name string, dst []float32) ([]float32, error)
 	Close() error
 }
-
-// copier is implemented by backends whose NewLinear and Constant keep no reference to their data
-// arguments, so that the loader may pass them a reused buffer.
-type copier interface{ copiesArguments() bool }
-
-// constantAllocator is implemented by host backends that let the loader read a constant straight into
-// its final place (no copy): newConstant returns a zeroed packed rows×cols matrix for the lifetime of
-// the model.
-type constantAllocator interface{ newConstant(rows, cols int) Mat }
 
 func newWeights(source string, files []TensorFile, b Backend) (*weights, error) {
 	w := &weights{source: source, files: files, where: map[string]TensorFile{}, used: map[string]bool{},
@@ -92,7 +83,7 @@ func (w *weights) get(name string, shape ...int) []float32 {
 // scratchFor returns n floats of the reused scratch buffer if the backend copies its arguments, else
 // a new slice.
 func (w *weights) scratchFor(n int) []float32 {
-	if c, ok := w.backend.(copier); !ok || !c.copiesArguments() {
+	if c, ok := w.backend.(ArgumentCopier); !ok || !c.CopiesArguments() {
 		return make([]float32, n)
 	}
 	if cap(w.scratch) < n {
@@ -209,8 +200,8 @@ func (w *weights) constant(name string, rows, cols int, shape ...int) Mat {
 	if !w.check(name, shape...) {
 		return Mat{}
 	}
-	if ca, ok := w.backend.(constantAllocator); ok {
-		m := ca.newConstant(rows, cols)
+	if ca, ok := w.backend.(ConstantAllocator); ok {
+		m := ca.NewConstant(rows, cols)
 		if d := w.read(name, m.Host[:0], shape...); d == nil || len(d) != rows*cols || (len(d) > 0 && &d[0] != &m.Host[0]) {
 			return Mat{}
 		}

@@ -48,7 +48,7 @@ type Info struct {
 
 // Options configure Load.
 type Options struct {
-	// Backend runs the model; nil means the CPU backend on all cores.
+	// Backend runs the model (required): cpu.New for the CPU, cuda.New for an NVIDIA GPU.
 	Backend Backend
 	// Weights, when set, supplies the checkpoint's tensors instead of the folder's weight files (the
 	// golden data's formula weights: internal/formula.WithWeights). Load closes it before returning.
@@ -64,6 +64,9 @@ type Options struct {
 // listing the first 10 problems.
 func Load(dir string, opts Options) (*Model, error) {
 	cfg, err := loadFolderConfig(dir)
+	if err == nil && opts.Backend == nil {
+		err = errors.New("model.Options.Backend is nil: give the backend to run on (cpu.New, cuda.New)")
+	}
 	if err != nil {
 		if opts.Weights != nil {
 			_ = opts.Weights.Close()
@@ -80,9 +83,6 @@ func Load(dir string, opts Options) (*Model, error) {
 		return nil, fmt.Errorf("model weights: %w", err)
 	}
 	b := opts.Backend
-	if b == nil {
-		b = NewCPUBackend(0)
-	}
 	w, err := newWeights(source, files, b)
 	if err != nil {
 		for _, f := range files {

@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/cuda"
 	"github.com/xclipfilter/xclipfilter/model"
 )
@@ -18,11 +19,11 @@ const cudaBuilt = true
 func newBackend(device string, threads int, dtype string) (model.Backend, error) {
 	switch device {
 	case "cpu":
-		bf16, err := model.ParseDType(dtype)
+		bf16, err := cpu.ParseDType(dtype)
 		if err != nil {
 			return nil, fmt.Errorf("--dtype: %w", err)
 		}
-		return model.NewCPUBackendOptions(model.CPUOptions{Threads: threads, BF16: bf16}), nil
+		return cpu.New(cpu.Options{Threads: threads, BF16: bf16}), nil
 	case "cuda", "auto", "":
 		dt := cuda.BF16
 		if dtype != "" && dtype != "auto" {

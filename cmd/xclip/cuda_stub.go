@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/model"
 )
 
@@ -20,11 +21,11 @@ var errNoCUDA = errors.New("this xclip was built without CUDA; build with -tags 
 func newBackend(device string, threads int, dtype string) (model.Backend, error) {
 	switch device {
 	case "cpu", "auto", "":
-		bf16, err := model.ParseDType(dtype)
+		bf16, err := cpu.ParseDType(dtype)
 		if err != nil {
 			return nil, fmt.Errorf("--dtype: %w", err)
 		}
-		return model.NewCPUBackendOptions(model.CPUOptions{Threads: threads, BF16: bf16}), nil
+		return cpu.New(cpu.Options{Threads: threads, BF16: bf16}), nil
 	case "cuda":
 		return nil, errNoCUDA
 	}

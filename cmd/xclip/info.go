@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/model"
 )
 
@@ -41,7 +42,7 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts, err := modelOptions(folder, nil)
+	opts, err := modelOptions(folder, cpu.New(cpu.Options{})) // info only reads the checkpoint
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/safetensors"
@@ -141,7 +142,7 @@ func TestClassifyUserPath(t *testing.T) {
 	}
 
 	// The same model on the golden pixels gives the same logits.
-	opts, err := modelOptions(dir, nil)
+	opts, err := modelOptions(dir, cpu.New(cpu.Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,9 +24,9 @@ import (
 	"time"
 
 	"github.com/xclipfilter/xclipfilter/cuda"
-	"github.com/xclipfilter/xclipfilter/cuda/backendtest"
 	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/model"
+	"github.com/xclipfilter/xclipfilter/model/backendtest"
 )
 
 func main() {
@@ -106,7 +106,7 @@ func runOps(args []string) error {
 		if err != nil {
 			return err
 		}
-		rs := backendtest.Ops(b, model.NewCPUBackend(0), backendtest.ForDType(dt.String()))
+		rs := backendtest.Ops(b, backendtest.ForDType(dt.String()))
 		for i := range rs {
 			rs[i].Name = dt.String() + " " + rs[i].Name
 		}

@@ -1,4 +1,4 @@
-package model
+package cpu
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 // (where the engine recovers it) after the other parts have run, instead of ending the process from
 // a helper goroutine.
 func TestRunPartsPanic(t *testing.T) {
-	b := NewCPUBackendOptions(CPUOptions{Threads: 2}).(*cpuBackend)
+	b := New(Options{Threads: 2})
 	for bad := range 4 {
 		var ran [4]atomic.Bool
 		got := func() (r any) {
