@@ -6,7 +6,7 @@
 //     driver opens a device), else the CPU; the note says which and why. cpu: the CPU. cuda: the GPU,
 //     or an error saying why not (a build without CUDA, no device).
 //   - precision auto (or ""): bf16 on a GPU and on CPUs with AMX-BF16, fp32 on other CPUs
-//     (model.AutoBF16 says why); fp32; bf16; fp16 (GPU only).
+//     (cpu.AutoBF16 says why); fp32; bf16; fp16 (GPU only).
 //   - threads: the most threads one operation of the CPU backend uses. 0 is the default budget
 //     (DefaultThreads), which leaves a core to the pipeline on machines of four cores or fewer.
 package backend

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/model"
 )
 
@@ -131,7 +132,7 @@ func openCPU(p Precision, threads int) (model.Backend, string, error) {
 	switch p {
 	case Auto:
 		var why string
-		if bf16, why = model.AutoBF16(); bf16 {
+		if bf16, why = cpu.AutoBF16(); bf16 {
 			note = "precision=auto: bf16 weights on the CPU (" + why + ")"
 		}
 	case BF16:
@@ -143,7 +144,7 @@ func openCPU(p Precision, threads int) (model.Backend, string, error) {
 	if n == 0 {
 		n, why = DefaultThreads()
 	}
-	b := model.NewCPUBackendOptions(model.CPUOptions{Threads: n, BF16: bf16})
+	b := cpu.New(cpu.Options{Threads: n, BF16: bf16})
 	if why != "" {
 		note = join(note, why)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xclipfilter/xclipfilter/model"
+	"github.com/xclipfilter/xclipfilter/cpu"
 )
 
 // threadser is what the CPU backend says about its budget.
@@ -81,7 +81,7 @@ func TestOpenCPU(t *testing.T) {
 		t.Fatalf("cpu fp32 3 threads: %v, %v", b, err)
 	}
 	b, _, err = Open("cpu", "auto", 1)
-	if bf16, _ := model.AutoBF16(); err != nil || strings.HasSuffix(b.Name(), "/bf16") != bf16 {
+	if bf16, _ := cpu.AutoBF16(); err != nil || strings.HasSuffix(b.Name(), "/bf16") != bf16 {
 		t.Errorf("cpu auto: %v, %v; AutoBF16 %v", b, err, bf16)
 	}
 }

@@ -2,79 +2,33 @@ package cuda
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/xclipfilter/xclipfilter/cuda/backendtest"
 	"github.com/xclipfilter/xclipfilter/model"
+	"github.com/xclipfilter/xclipfilter/model/backendtest"
 )
 
-// The conformance suite on the emulated device: this checks everything on the Go side (arguments in
-// the kernels' order, strides, launch geometry, staging of host data, workspace addresses and zeroing)
-// against the CPU backend. The kernels themselves are checked by the same suite on a GPU
-// (xclip-cuda-check ops).
-func TestOpsEmulated(t *testing.T) {
+// The conformance suite on the emulated device, in every mode: every operation against the
+// reference (this checks everything on the Go side: arguments in the kernels' order, strides, launch
+// geometry, staging of host data, workspace addresses and zeroing), and the tiny golden checkpoints
+// end to end, fp32 within the fp32 tolerances, bf16 and fp16 within the reduced-precision ones. The
+// kernels themselves are checked by the same suite on a GPU (xclip-cuda-check ops and parity).
+func TestConformanceEmulated(t *testing.T) {
 	for _, dt := range []DType{FP32, BF16, FP16} {
 		t.Run(dt.String(), func(t *testing.T) {
-			b, err := NewEmulated(dt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
-			for _, r := range backendtest.Ops(b, model.NewCPUBackend(1), backendtest.ForDType(dt.String())) {
-				if !r.OK() {
-					t.Error(r)
-				} else {
-					t.Log(r)
-				}
-			}
-		})
-	}
-}
-
-// goldenDir is $XCLIP_GOLDEN/name, or a skip.
-func goldenDir(t *testing.T, name string) string {
-	root := os.Getenv("XCLIP_GOLDEN")
-	if root == "" {
-		t.Skip("XCLIP_GOLDEN is not set")
-	}
-	dir := filepath.Join(root, name)
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("XCLIP_GOLDEN is set but %s is missing", dir)
-	}
-	return dir
-}
-
-// The whole model on the emulated device against the peer's outputs, in every mode: fp32 within the
-// fp32 tolerances, bf16 and fp16 within the reduced-precision ones.
-func TestGoldenTinyEmulated(t *testing.T) {
-	for _, name := range []string{"xclip-tiny-a", "xclip-tiny-b"} {
-		for _, dt := range []DType{FP32, BF16, FP16} {
-			t.Run(name+"/"+dt.String(), func(t *testing.T) {
-				dir := goldenDir(t, name)
-				b, err := NewEmulated(dt)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer b.Close()
-				m, err := model.Load(dir, model.Options{Backend: b})
-				if err != nil {
-					t.Fatal(err)
-				}
-				rs, err := backendtest.Parity(m, dir, dt != FP32)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, r := range rs {
-					if !r.OK() {
-						t.Error(r)
-					} else {
-						t.Log(r)
+			backendtest.Run(t, backendtest.Suite{
+				New: func(t *testing.T) model.Backend {
+					b, err := NewEmulated(dt)
+					if err != nil {
+						t.Fatal(err)
 					}
-				}
+					t.Cleanup(b.Close)
+					return b
+				},
+				DType:   dt.String(),
+				Goldens: []string{"xclip-tiny-a", "xclip-tiny-b"}, // the real sizes only on a GPU
 			})
-		}
+		})
 	}
 }
 

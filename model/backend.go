@@ -61,9 +61,12 @@ type Workspace interface {
 	Release()
 }
 
-// uninitWorkspace is implemented by workspaces that can skip the zeroing when the caller overwrites
+// The optional capabilities below are interfaces a Backend (or its Workspace) implements when it has
+// them; the model code probes for each and works without it.
+
+// UninitWorkspace is implemented by workspaces that can skip the zeroing when the caller overwrites
 // every element anyway (the CPU backend: clearing the recycled buffers cost over 1% of a window).
-type uninitWorkspace interface {
+type UninitWorkspace interface {
 	// AllocUninit is Alloc with unspecified contents.
 	AllocUninit(rows, cols int) Mat
 }
@@ -71,7 +74,7 @@ type uninitWorkspace interface {
 // allocOut returns a rows×cols matrix for an operation that writes every element of it: a GEMM's
 // output, a LayerNorm's, an attention's.
 func allocOut(ws Workspace, rows, cols int) Mat {
-	if u, ok := ws.(uninitWorkspace); ok {
+	if u, ok := ws.(UninitWorkspace); ok {
 		return u.AllocUninit(rows, cols)
 	}
 	return ws.Alloc(rows, cols)
@@ -156,10 +159,10 @@ func (m Mat) view(r0, c0, rows, cols, ld int) Mat {
 	return v
 }
 
-// partsBackend is implemented by backends that run independent streams of operations faster side by
+// PartsBackend is implemented by backends that run independent streams of operations faster side by
 // side than one after the other with each operation spread over all cores (the CPU backend: a stream
 // per core has no barrier between its operations, and its rows stay in that core's caches).
-type partsBackend interface {
+type PartsBackend interface {
 	// Parts is how many streams are worth running at once.
 	Parts() int
 	// RunParts calls fn(0), …, fn(n-1), at most Parts() at a time, and returns when all have
@@ -175,7 +178,7 @@ const partRows = 512
 // forParts runs fn over items [0, n) of rows rows each, split into parts that b runs side by side
 // (just once, over all of them, for other backends); each part gets its own Workspace.
 func forParts(b Backend, ws Workspace, n, rows int, fn func(ws Workspace, lo, hi int)) {
-	pb, ok := b.(partsBackend)
+	pb, ok := b.(PartsBackend)
 	parts := 1
 	if ok {
 		streams := pb.Parts()
@@ -191,4 +194,18 @@ func forParts(b Backend, ws Workspace, n, rows int, fn func(ws Workspace, lo, hi
 		defer pws.Release()
 		fn(pws, p*n/parts, (p+1)*n/parts)
 	})
+}
+
+// ArgumentCopier is implemented by backends whose NewLinear and Constant keep no reference to their
+// data arguments (they pack or copy them), so that the loader may pass them one reused buffer instead
+// of a new slice per tensor.
+type ArgumentCopier interface {
+	CopiesArguments() bool
+}
+
+// ConstantAllocator is implemented by host backends that let the loader read a constant straight into
+// its final place (no copy): NewConstant returns a zeroed packed rows×cols matrix (Mat.Host set) for
+// the lifetime of the model.
+type ConstantAllocator interface {
+	NewConstant(rows, cols int) Mat
 }

@@ -1,11 +1,14 @@
-package model
+package model_test
 
 import (
 	"fmt"
 	"path/filepath"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
+	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
+	"github.com/xclipfilter/xclipfilter/model"
 )
 
 // BenchmarkWindow times 8-frame base-patch32 windows as the element runs them: label features cached,
@@ -15,13 +18,17 @@ import (
 // GEMM roofline and the PyTorch reference side by side.
 func BenchmarkWindow(b *testing.B) {
 	dir := golden.Dir(b, "base-patch32-8f")
-	man, err := LoadFormulaManifest(filepath.Join(dir, "weights_manifest.json"))
+	man, err := formula.LoadManifest(filepath.Join(dir, formula.ManifestName))
 	if err != nil {
 		b.Fatal(err)
 	}
 	for _, dtype := range []string{"fp32", "bf16"} {
 		for _, threads := range []int{1, 2} {
-			m, err := Load(dir, Options{Backend: NewCPUBackendOptions(CPUOptions{Threads: threads, BF16: dtype == "bf16"})})
+			opts, err := formula.WithWeights(dir, model.Options{Backend: cpu.New(cpu.Options{Threads: threads, BF16: dtype == "bf16"})})
+			if err != nil {
+				b.Fatal(err)
+			}
+			m, err := model.Load(dir, opts)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -38,19 +45,19 @@ func BenchmarkWindow(b *testing.B) {
 			for _, batch := range []int{1, 4} {
 				b.Run(fmt.Sprintf("dtype=%s/threads=%d/batch=%d", dtype, threads, batch), func(b *testing.B) {
 					pixels := make([]float32, batch*vc.NumFrames*3*vc.ImageSize*vc.ImageSize)
-					FormulaEntry{K: man.PixelValues.K, Offset: man.PixelValues.Offset, Scale: man.PixelValues.Scale}.Fill(pixels)
+					formula.Entry{K: man.PixelValues.K, Offset: man.PixelValues.Offset, Scale: man.PixelValues.Scale}.Fill(pixels)
+					sets := make([]*model.Tensor, batch)
+					for i := range sets {
+						sets[i] = text
+					}
 					for b.Loop() {
-						v, err := m.EncodeVideo(pixels, batch)
-						if err != nil {
-							b.Fatal(err)
-						}
-						if _, err := m.Logits(v, text); err != nil {
+						if _, err := m.ClassifyBatch(pixels, sets); err != nil {
 							b.Fatal(err)
 						}
 					}
 					perWindow := b.Elapsed().Seconds() / float64(b.N*batch)
 					b.ReportMetric(perWindow, "s/window")
-					b.ReportMetric(WindowFLOPs(m.Config, 8)/perWindow/1e9, "GFLOP/s")
+					b.ReportMetric(model.WindowFLOPs(m.Config, 8)/perWindow/1e9, "GFLOP/s")
 				})
 			}
 		}

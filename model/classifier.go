@@ -144,26 +144,10 @@ func (c *Classifier) Classify(pixels []float32, labels *Tensor) ([]float32, erro
 
 // ClassifyBatch classifies len(labels) windows in one forward pass: pixels holds the windows one after
 // the other ([B, T, 3, S, S]) and window i is scored against labels[i] (windows from different streams
-// may have different label sets). It returns the logits of each window. The vision side, which is
-// nearly all the work, runs once over the whole batch.
+// may have different label sets). It returns the logits of each window (Model.ClassifyBatch: the vision
+// side, which is nearly all the work, runs once over the whole batch).
 func (c *Classifier) ClassifyBatch(pixels []float32, labels []*Tensor) ([][]float32, error) {
-	b := len(labels)
-	if b == 0 {
-		return nil, errors.New("no window to classify")
-	}
-	v, err := c.Model.EncodeVideo(pixels, b)
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]float32, b)
-	for i := range labels {
-		l, err := c.Model.Logits(v.window(i), labels[i])
-		if err != nil {
-			return nil, fmt.Errorf("window %d of %d: %w", i+1, b, err)
-		}
-		out[i] = l.Data
-	}
-	return out, nil
+	return c.Model.ClassifyBatch(pixels, labels)
 }
 
 // SampleUniform picks t indices out of n, the centres of t equal segments: every frame is used once when

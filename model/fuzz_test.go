@@ -1,4 +1,4 @@
-package model
+package model_test
 
 import (
 	"encoding/binary"
@@ -8,6 +8,9 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/xclipfilter/xclipfilter/cpu"
+	"github.com/xclipfilter/xclipfilter/model"
 )
 
 // FuzzLoadConfigAndHeader loads checkpoint folders built from a config.json and a safetensors header
@@ -50,7 +53,7 @@ func FuzzLoadConfigAndHeader(f *testing.F) {
 		defer watchdog.Stop()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		m, err := Load(dir, Options{Backend: NewCPUBackend(1)})
+		m, err := model.Load(dir, model.Options{Backend: cpu.New(cpu.Options{Threads: 1})})
 		runtime.ReadMemStats(&after)
 		if grew := after.TotalAlloc - before.TotalAlloc; grew > 256<<20 {
 			t.Errorf("loading a %d-byte checkpoint allocated %d MiB", len(file), grew>>20)

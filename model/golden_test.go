@@ -1,17 +1,22 @@
-package model
+package model_test
 
 import (
 	"math"
 	"path/filepath"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
+	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
+	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/safetensors"
 )
 
 // peerOutputs runs the model the way the golden files were made and collects every output and
-// intermediate they hold, under the golden's names.
-func peerOutputs(t *testing.T, m *Model, g *safetensors.File, pixels []float32) map[string][]float32 {
+// intermediate they hold, under the golden's names: the text side through TextFeatures, the rest
+// through the inference pass (ClassifyBatch, every video against the same labels), with an observer
+// downloading the intermediates as they are made.
+func peerOutputs(t *testing.T, m *model.Model, g *safetensors.File, pixels []float32) map[string][]float32 {
 	t.Helper()
 	ids, idShape, err := g.Int64("input_ids")
 	if err != nil {
@@ -23,45 +28,60 @@ func peerOutputs(t *testing.T, m *Model, g *safetensors.File, pixels []float32) 
 	}
 	k, l := idShape[0], idShape[1]
 	idRows, maskRows := make([][]int, k), make([][]int, k)
+	eos := make([]int, k) // row of each label's EOS token: the first arg-max of its ids
 	for i := range k {
+		best := 0
 		for j := range l {
 			idRows[i] = append(idRows[i], int(ids[i*l+j]))
 			maskRows[i] = append(maskRows[i], int(am[i*l+j]))
+			if ids[i*l+j] > ids[i*l+best] {
+				best = j
+			}
 		}
+		eos[i] = i*l + best
 	}
+	seen := map[string][][]float32{}
+	model.Observe(m, func(name string, x model.Mat) {
+		d := make([]float32, x.Rows*x.Cols)
+		m.Backend().Download(d, x)
+		seen[name] = append(seen[name], d)
+	})
+	defer model.Observe(m, nil)
+
 	out := map[string][]float32{}
-	var tt textTrace
-	text, err := m.textFeatures(idRows, maskRows, &tt)
+	text, err := m.TextFeatures(idRows, maskRows)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out["text_features"] = text.Data
-	out["text_pooler"] = tt.pooler
-	out["text_last_hidden"] = tt.lastHidden
-	out["text_hidden_eos"] = concat(tt.hiddenEOS)
+	out["text_pooler"] = seen["text_pooler"][0]
+	out["text_last_hidden"] = seen["text_last_hidden"][0]
+	td := m.Config.Text.HiddenSize
+	for _, h := range seen["text_hidden"] {
+		out["text_hidden_eos"] = append(out["text_hidden_eos"], pickRows(h, td, eos)...)
+	}
 
 	vc := m.Config.Vision
 	videos := len(pixels) / (vc.NumFrames * vc.NumChannels * vc.ImageSize * vc.ImageSize)
-	var vt videoTrace
-	video, err := m.encodeVideo(pixels, videos, &vt)
-	if err != nil {
-		t.Fatal(err)
+	logits := classifyAll(t, m, pixels, videos, text)
+	bt, ls, vd := videos*vc.NumFrames, vc.NumPatches()+2, vc.HiddenSize
+	cls, patch0 := make([]int, bt), make([]int, bt) // rows of each frame's CLS and first patch token
+	for f := range bt {
+		cls[f], patch0[f] = f*ls, f*ls+1
 	}
-	out["video_features"] = video.Features.Data
-	out["mit_pooler"] = video.Features.Data
-	out["mit_last_hidden"] = vt.mitLastHidden
-	out["vision_pooler"] = vt.visionPooler
-	out["vision_hidden_cls"] = concat(vt.vision.hiddenCLS)
-	out["vision_last_hidden_patch0"] = vt.vision.patch0
-
-	logits, textEmbeds, err := m.logits(video, text, nil)
-	if err != nil {
-		t.Fatal(err)
+	hidden := seen["vision_hidden"]
+	for _, h := range hidden {
+		out["vision_hidden_cls"] = append(out["vision_hidden_cls"], pickRows(h, vd, cls)...)
 	}
-	out["logits_per_video"] = logits.Data
-	out["logits_per_text"] = transpose(logits.Data, videos, k)
-	out["text_embeds"] = textEmbeds
-	ve := append([]float32(nil), video.Features.Data...)
+	out["vision_last_hidden_patch0"] = pickRows(hidden[len(hidden)-1], vd, patch0)
+	out["vision_pooler"] = seen["vision_pooler"][0]
+	out["mit_last_hidden"] = seen["mit_last_hidden"][0]
+	out["video_features"] = seen["video_features"][0]
+	out["mit_pooler"] = seen["video_features"][0]
+	out["logits_per_video"] = logits
+	out["logits_per_text"] = transpose(logits, videos, k)
+	out["text_embeds"] = seen["text_embeds"][0]
+	ve := append([]float32(nil), out["video_features"]...)
 	p := m.Config.ProjectionDim
 	for v := range videos {
 		normalize(ve[v*p : (v+1)*p])
@@ -69,20 +89,56 @@ func peerOutputs(t *testing.T, m *Model, g *safetensors.File, pixels []float32) 
 	out["video_embeds"] = ve
 
 	// The peer's second call: return_loss=True on the first two labels.
-	two := &Tensor{Shape: []int{2, p}, Data: text.Data[:2*p]}
-	var gen []float32
-	lossLogits, _, err := m.logits(video, two, &gen)
+	clear(seen)
+	two := &model.Tensor{Shape: []int{2, p}, Data: text.Data[:2*p]}
+	lossLogits := classifyAll(t, m, pixels, videos, two)
+	loss, err := contrastiveLoss(lossLogits, videos)
 	if err != nil {
 		t.Fatal(err)
 	}
-	loss, err := ContrastiveLoss(lossLogits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out["loss_logits_per_video"] = lossLogits.Data
+	out["loss_logits_per_video"] = lossLogits
 	out["loss"] = []float32{loss}
-	out["prompts_generator_out"] = gen
+	out["prompts_generator_out"] = seen["prompts_generator_out"][0]
 	return out
+}
+
+// classifyAll is logits_per_video [B·K]: every video against the same labels, through the inference
+// pass.
+func classifyAll(t *testing.T, m *model.Model, pixels []float32, videos int, text *model.Tensor) []float32 {
+	t.Helper()
+	sets := make([]*model.Tensor, videos)
+	for i := range sets {
+		sets[i] = text
+	}
+	rows, err := m.ClassifyBatch(pixels, sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []float32
+	for _, r := range rows {
+		out = append(out, r...)
+	}
+	return out
+}
+
+// pickRows returns rows of x (cols wide), packed.
+func pickRows(x []float32, cols int, rows []int) []float32 {
+	out := make([]float32, 0, len(rows)*cols)
+	for _, r := range rows {
+		out = append(out, x[r*cols:(r+1)*cols]...)
+	}
+	return out
+}
+
+// transpose returns the [cols, rows] transpose of a row-major [rows, cols] matrix.
+func transpose(a []float32, rows, cols int) []float32 {
+	t := make([]float32, len(a))
+	for r := range rows {
+		for c := range cols {
+			t[c*rows+r] = a[r*cols+c]
+		}
+	}
+	return t
 }
 
 // normalize scales x to unit L2 norm (the peer's video_embeds).
@@ -95,14 +151,6 @@ func normalize(x []float32) {
 	for i := range x {
 		x[i] *= inv
 	}
-}
-
-func concat(parts [][]float32) []float32 {
-	var out []float32
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
 }
 
 func maxAbsDiff(a, b []float32) float64 {
@@ -154,7 +202,7 @@ func TestGoldenTiny(t *testing.T) {
 	for _, name := range []string{"xclip-tiny-a", "xclip-tiny-b"} {
 		t.Run(name, func(t *testing.T) {
 			dir := golden.Fixture(t, name)
-			m, err := Load(dir, Options{})
+			m, err := model.Load(dir, model.Options{Backend: cpu.New(cpu.Options{})})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -189,11 +237,15 @@ func TestGoldenFormulaConfigs(t *testing.T) {
 			if testing.Short() && name != "base-patch32-8f" {
 				t.Skip("-short: only base-patch32-8f")
 			}
-			m, err := Load(dir, Options{})
+			opts, err := formula.WithWeights(dir, model.Options{Backend: cpu.New(cpu.Options{})})
 			if err != nil {
 				t.Fatal(err)
 			}
-			man, err := LoadFormulaManifest(filepath.Join(dir, "weights_manifest.json"))
+			m, err := model.Load(dir, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			man, err := formula.LoadManifest(filepath.Join(dir, formula.ManifestName))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package model
+package model_test
 
 import (
 	"encoding/json"
@@ -9,45 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
+	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/safetensors"
 )
-
-func TestFirstNonFinite(t *testing.T) {
-	for _, n := range []int{0, 1, 15, 16, 17, 33, 100} {
-		// Every offset (aligned and not), every position and every kind of non-finite value.
-		buf := make([]float32, n+1)
-		for off := range 2 {
-			x := buf[off : off+n]
-			for i := range x {
-				x[i] = float32(i) - 3.5
-			}
-			if got := firstNonFinite(x); got != -1 {
-				t.Fatalf("n=%d off=%d finite: got %d", n, off, got)
-			}
-			for i := range n {
-				for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
-					x[i] = bad
-					if j := min(n-1, i+5); j > i {
-						x[j] = float32(math.NaN()) // a later one must not be reported first
-					}
-					if got := firstNonFinite(x); got != i {
-						t.Fatalf("n=%d off=%d bad %v at %d: got %d", n, off, bad, i, got)
-					}
-					for k := range x {
-						x[k] = float32(k) - 3.5
-					}
-				}
-			}
-			// The largest finite values are finite.
-			for i := range x {
-				x[i] = math.MaxFloat32
-			}
-			if got := firstNonFinite(x); got != -1 {
-				t.Fatalf("MaxFloat32: got %d", got)
-			}
-		}
-	}
-}
 
 // configWith returns tiny-a's config.json with edit applied to its JSON object.
 func configWith(t *testing.T, src string, edit func(map[string]any)) []byte {
@@ -121,7 +86,7 @@ func TestConfigLimitsNameTheKey(t *testing.T) {
 		{`{"vision_config": {"num_frames": 8.5}}`, "vision_config.num_frames"},
 		{`{"prompt_layers": 1000}`, "prompt_layers = 1000 is over the limit of 64"},
 	} {
-		_, err := ParseConfig([]byte(c.json))
+		_, err := model.ParseConfig([]byte(c.json))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", c.json, err, c.want)
 		}
@@ -176,23 +141,8 @@ func TestLoadListsAFewProblems(t *testing.T) {
 	for i := range 500 {
 		m[fmt.Sprintf("extra.%d", i)] = safetensors.Tensor{Shape: []int{1}, Data: []float32{0}}
 	}
-	_, err := Load(checkpoint(t, src, encode(t, m)), Options{})
+	_, err := model.Load(checkpoint(t, src, encode(t, m)), model.Options{Backend: cpu.New(cpu.Options{})})
 	if err == nil || !strings.Contains(err.Error(), "500 problem(s)") || !strings.Contains(err.Error(), "... and 490 more") || len(err.Error()) > 2000 {
 		t.Errorf("error %v: want 500 problems, 10 listed", err)
-	}
-}
-
-// BenchmarkFirstNonFinite measures the finite check of a 4M-value tensor (16 MiB: base-patch32's largest
-// Linear weight is 2.4 M values), to compare with loading it.
-func BenchmarkFirstNonFinite(b *testing.B) {
-	x := make([]float32, 4<<20)
-	for i := range x {
-		x[i] = float32(i%1000) * 0.001
-	}
-	b.SetBytes(int64(4 * len(x)))
-	for b.Loop() {
-		if firstNonFinite(x) != -1 {
-			b.Fatal("non-finite")
-		}
 	}
 }

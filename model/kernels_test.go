@@ -1,4 +1,4 @@
-package model
+package model_test
 
 import (
 	"fmt"
@@ -8,8 +8,11 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
+	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/internal/gemm"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
+	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/safetensors"
 )
 
@@ -19,15 +22,19 @@ var allKernels = []string{"amx", "avx512bf16", "avx512", "avx2", "generic"}
 // goldenCase is a golden folder with its model loaded and its inputs.
 type goldenCase struct {
 	name   string
-	model  *Model
+	model  *model.Model
 	g      *safetensors.File
 	pixels []float32
 }
 
-func loadGoldenCase(t *testing.T, name string, opts CPUOptions) *goldenCase {
+func loadGoldenCase(t *testing.T, name string, opts cpu.Options) *goldenCase {
 	t.Helper()
 	dir := golden.Checkpoint(t, name)
-	m, err := Load(dir, Options{Backend: NewCPUBackendOptions(opts)})
+	lo, err := formula.WithWeights(dir, model.Options{Backend: cpu.New(opts)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.Load(dir, lo)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +47,7 @@ func loadGoldenCase(t *testing.T, name string, opts CPUOptions) *goldenCase {
 	if g.Has("pixel_values") {
 		c.pixels, _ = goldenTensor(t, g, "pixel_values")
 	} else {
-		man, err := LoadFormulaManifest(filepath.Join(dir, "weights_manifest.json"))
+		man, err := formula.LoadManifest(filepath.Join(dir, formula.ManifestName))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,12 +90,12 @@ func TestGoldenEveryKernel(t *testing.T) {
 		}
 	}
 	tiny := []*goldenCase{
-		loadGoldenCase(t, "xclip-tiny-a", CPUOptions{}),
-		loadGoldenCase(t, "xclip-tiny-b", CPUOptions{}),
+		loadGoldenCase(t, "xclip-tiny-a", cpu.Options{}),
+		loadGoldenCase(t, "xclip-tiny-b", cpu.Options{}),
 	}
 	var base *goldenCase // real size: only with XCLIP_GOLDEN; the tiny checkpoints are in testdata
 	if os.Getenv(golden.EnvVar) != "" {
-		base = loadGoldenCase(t, "base-patch32-8f", CPUOptions{})
+		base = loadGoldenCase(t, "base-patch32-8f", cpu.Options{})
 	}
 	for _, k := range have {
 		t.Run(k, func(t *testing.T) {
@@ -124,7 +131,7 @@ func TestGoldenEveryKernel(t *testing.T) {
 func TestGoldenBF16(t *testing.T) {
 	t.Run("tiny", func(t *testing.T) {
 		for _, name := range []string{"xclip-tiny-a", "xclip-tiny-b"} {
-			c := loadGoldenCase(t, name, CPUOptions{BF16: true})
+			c := loadGoldenCase(t, name, cpu.Options{BF16: true})
 			got := peerOutputs(t, c.model, c.g, c.pixels)
 			checkReducedPrecision(t, c.g, got, nil)
 		}
@@ -133,9 +140,9 @@ func TestGoldenBF16(t *testing.T) {
 		t.Logf("%s is not set: base-patch32-8f not checked (the tiny checkpoints were)", golden.EnvVar)
 		return
 	}
-	fp32 := loadGoldenCase(t, "base-patch32-8f", CPUOptions{})
+	fp32 := loadGoldenCase(t, "base-patch32-8f", cpu.Options{})
 	ref := peerOutputs(t, fp32.model, fp32.g, fp32.pixels)
-	bf := loadGoldenCase(t, "base-patch32-8f", CPUOptions{BF16: true})
+	bf := loadGoldenCase(t, "base-patch32-8f", cpu.Options{BF16: true})
 	kernels := []string{gemm.Kernels()[0], "emulated-avx512bf16", "emulated-amx"}
 	if testing.Short() {
 		kernels = kernels[:1]

@@ -28,24 +28,6 @@ func activation(name string) (Activation, error) {
 	return ActNone, fmt.Errorf("unsupported activation %q (want quick_gelu, gelu, gelu_new or relu)", name)
 }
 
-// quickGELU is CLIP's x·σ(1.702x), the activation OpenAI trained with.
-func quickGELU(x float32) float32 {
-	return float32(float64(x) / (1 + math.Exp(-1.702*float64(x))))
-}
-
-// gelu is the exact erf form (nn.GELU()).
-func gelu(x float32) float32 {
-	return float32(0.5 * float64(x) * (1 + math.Erf(float64(x)/math.Sqrt2)))
-}
-
-// geluTanh is the tanh approximation (gelu_new).
-func geluTanh(x float32) float32 {
-	v := float64(x)
-	return float32(0.5 * v * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(v+0.044715*v*v*v))))
-}
-
-func relu(x float32) float32 { return max(x, 0) }
-
 // selfAttention is CLIP/X-CLIP's XCLIPAttention: q, k and v projections (fused here into one Linear of
 // 3·D outputs, so one GEMM reads the input once), scaled dot-product attention, out_proj.
 type selfAttention struct {

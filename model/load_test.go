@@ -1,4 +1,4 @@
-package model
+package model_test
 
 import (
 	"encoding/binary"
@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
+	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/safetensors"
 )
 
@@ -63,7 +65,7 @@ func encode(t *testing.T, m map[string]safetensors.Tensor) []byte {
 
 func expectLoadError(t *testing.T, dir string, wants ...string) {
 	t.Helper()
-	_, err := Load(dir, Options{})
+	_, err := model.Load(dir, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err == nil {
 		t.Fatalf("Load succeeded, want an error mentioning %q", wants)
 	}
@@ -176,7 +178,7 @@ func rewriteHeader(t *testing.T, buf []byte, edit func(map[string]any)) []byte {
 // logits stay close to the F32 checkpoint's.
 func TestLoadDTypesAndShards(t *testing.T) {
 	src, tensors := tinyTensors(t)
-	ref, err := Load(src, Options{})
+	ref, err := model.Load(src, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +199,7 @@ func TestLoadDTypesAndShards(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "model-00002-of-00002.safetensors"), toHalf(t, encode(t, shard2), "F16"), 0o644)
 	idx, _ := json.Marshal(map[string]any{"metadata": map[string]any{}, "weight_map": weightMap})
 	os.WriteFile(filepath.Join(dir, "model.safetensors.index.json"), idx, 0o644)
-	m, err := Load(dir, Options{})
+	m, err := model.Load(dir, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,20 +214,12 @@ func TestLoadDTypesAndShards(t *testing.T) {
 	pixels, _, _ := g.Float32("pixel_values")
 	ids := [][]int{{49406, 1629, 2054, 49407}}
 	mask := [][]int{{1, 1, 1, 1}}
-	logits := func(m *Model) []float32 {
+	logits := func(m *model.Model) []float32 {
 		text, err := m.TextFeatures(ids, mask)
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := m.EncodeVideo(pixels, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := m.Logits(v, text)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l.Data
+		return classifyAll(t, m, pixels, 2, text)
 	}
 	a, b := logits(ref), logits(m)
 	if d := maxAbsDiff(a, b); d > 0.05 || d == 0 {

@@ -1,4 +1,4 @@
-package model
+package model_test
 
 import (
 	"archive/zip"
@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
+	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/safetensors"
 	"github.com/xclipfilter/xclipfilter/model/torchbin"
 )
@@ -45,7 +47,7 @@ func copyCheckpoint(t *testing.T, src string, keepBin bool, extra map[string][]b
 
 // sameOutputs runs both models on tiny-b's golden inputs and wants every output bit for bit equal: the
 // weights are the same float32 values, so the computation must be too.
-func sameOutputs(t *testing.T, src string, got, want *Model) {
+func sameOutputs(t *testing.T, src string, got, want *model.Model) {
 	t.Helper()
 	g, err := safetensors.Open(filepath.Join(src, "golden.safetensors"))
 	if err != nil {
@@ -69,12 +71,12 @@ func sameOutputs(t *testing.T, src string, got, want *Model) {
 
 func TestLoadPytorchBin(t *testing.T) {
 	src := golden.Dir(t, "xclip-tiny-b")
-	want, err := Load(src, Options{})
+	want, err := model.Load(src, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := copyCheckpoint(t, src, true, map[string][]byte{})
-	m, err := Load(dir, Options{})
+	m, err := model.Load(dir, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +89,7 @@ func TestLoadPytorchBin(t *testing.T) {
 // A sharded PyTorch checkpoint (pytorch_model.bin.index.json + shards) loads like a sharded safetensors one.
 func TestLoadPytorchBinShards(t *testing.T) {
 	src := golden.Dir(t, "xclip-tiny-b")
-	want, err := Load(src, Options{})
+	want, err := model.Load(src, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +129,7 @@ func TestLoadPytorchBinShards(t *testing.T) {
 	}
 	files["pytorch_model.bin.index.json"] = index
 	dir := copyCheckpoint(t, src, false, files)
-	m, err := Load(dir, Options{})
+	m, err := model.Load(dir, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,17 +21,17 @@ func loadMIT(w *weights, c VisionConfig) *mit {
 	return m
 }
 
-// forward maps frame embeddings [B·T, P] to video embeddings [B, P]; hidden ([B·T, P], after the
-// residual) is returned for tests.
-func (m *mit) forward(b Backend, ws Workspace, frames Mat, videos, t int) (pooled, hidden Mat) {
-	hidden = ws.Alloc(frames.Rows, frames.Cols)
+// forward maps frame embeddings [B·T, P] to video embeddings [B, P].
+func (m *mit) forward(b Backend, ws Workspace, frames Mat, videos, t int, obs observer) Mat {
+	hidden := ws.Alloc(frames.Rows, frames.Cols)
 	b.Copy(hidden, frames)
 	b.Add(hidden, m.positionEmbedding)
 	for i := range m.layers {
 		m.layers[i].forward(b, ws, hidden, videos, t, false, nil)
 	}
 	b.Add(hidden, frames)
-	pooled = ws.Alloc(videos, frames.Cols)
+	observe(obs, "mit_last_hidden", hidden)
+	pooled := ws.Alloc(videos, frames.Cols)
 	b.MeanFrames(pooled, hidden, videos, t, 1, 1)
-	return pooled, hidden
+	return pooled
 }

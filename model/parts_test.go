@@ -1,10 +1,10 @@
-package model
+package model_test
 
 import (
-	"fmt"
-	"sync/atomic"
 	"testing"
-	"time"
+
+	"github.com/xclipfilter/xclipfilter/cpu"
+	"github.com/xclipfilter/xclipfilter/model"
 )
 
 // TestThreadCountsAgree runs the same two videos on CPU backends of 1, 2 and 3 threads. With more
@@ -14,55 +14,34 @@ import (
 // whatever the split, except that bias and residual may be added in another order at a tile edge:
 // the outputs agree to float32 rounding.
 func TestThreadCountsAgree(t *testing.T) {
-	var ref *Video
+	var ref map[string][]float32
 	for _, threads := range []int{1, 2, 3} {
-		c := loadGoldenCase(t, "xclip-tiny-a", CPUOptions{Threads: threads})
+		c := loadGoldenCase(t, "xclip-tiny-a", cpu.Options{Threads: threads})
 		vc := c.model.Config.Vision
 		videos := len(c.pixels) / (vc.NumFrames * vc.NumChannels * vc.ImageSize * vc.ImageSize)
 		if videos != 2 {
 			t.Fatalf("golden pixel_values hold %d videos, want 2", videos)
 		}
-		v, err := c.model.EncodeVideo(c.pixels, videos)
-		if err != nil {
+		got := map[string][]float32{}
+		model.Observe(c.model, func(name string, x model.Mat) {
+			got[name] = make([]float32, x.Rows*x.Cols)
+			c.model.Backend().Download(got[name], x)
+		})
+		labels := &model.Tensor{Shape: []int{1, c.model.Config.ProjectionDim}, Data: make([]float32, c.model.Config.ProjectionDim)}
+		labels.Data[0] = 1
+		if _, err := c.model.ClassifyBatch(c.pixels, []*model.Tensor{labels, labels}); err != nil {
 			t.Fatal(err)
 		}
 		if ref == nil {
-			ref = v
+			ref = got
 			continue
 		}
-		if d := maxAbsDiff(v.Features.Data, ref.Features.Data); d > 1e-6 {
-			t.Errorf("threads %d: video features differ from 1 thread by %.3g", threads, d)
-		}
-		if d := maxAbsDiff(v.prompts, ref.prompts); d > 1e-6 {
-			t.Errorf("threads %d: prompt tokens differ from 1 thread by %.3g", threads, d)
-		}
-	}
-}
-
-// TestRunPartsPanic: a panic in a part, whichever goroutine runs it, reaches the caller of RunParts
-// (where the engine recovers it) after the other parts have run, instead of ending the process from
-// a helper goroutine.
-func TestRunPartsPanic(t *testing.T) {
-	b := NewCPUBackendOptions(CPUOptions{Threads: 2}).(*cpuBackend)
-	for bad := range 4 {
-		var ran [4]atomic.Bool
-		got := func() (r any) {
-			defer func() { r = recover() }()
-			b.RunParts(4, func(p int) {
-				time.Sleep(time.Millisecond)
-				ran[p].Store(true)
-				if p == bad {
-					panic(fmt.Sprintf("part %d failed", p))
-				}
-			})
-			return nil
-		}()
-		if want := fmt.Sprintf("part %d failed", bad); got != want {
-			t.Errorf("RunParts raised %v, want %q", got, want)
-		}
-		for p := range ran {
-			if !ran[p].Load() {
-				t.Errorf("part %d did not run when part %d panicked", p, bad)
+		for _, key := range []string{"video_features", "prompt_tokens"} {
+			if len(got[key]) == 0 || len(got[key]) != len(ref[key]) {
+				t.Fatalf("threads %d: %s has %d values, %d with 1 thread", threads, key, len(got[key]), len(ref[key]))
+			}
+			if d := maxAbsDiff(got[key], ref[key]); d > 1e-6 {
+				t.Errorf("threads %d: %s differ from 1 thread by %.3g", threads, key, d)
 			}
 		}
 	}

@@ -42,15 +42,8 @@ func loadEncoderLayer(w *weights, p string, d, inner, heads int, eps float64, ac
 	}
 }
 
-// textTrace receives intermediate results for comparison with the peer (tests); nil in production.
-type textTrace struct {
-	hiddenEOS  [][]float32 // per encoder input/output: [N, D] at each sequence's EOS
-	lastHidden []float32   // [N·L, D] after final_layer_norm
-	pooler     []float32   // [N, D]
-}
-
 // forward encodes n token sequences of length l (ids and mask [n·l]) to pooled [n, D] features.
-func (t *textTransformer) forward(b Backend, ws Workspace, ids, mask []int, n, l int, trace *textTrace) (Mat, error) {
+func (t *textTransformer) forward(b Backend, ws Workspace, ids, mask []int, n, l int, obs observer) (Mat, error) {
 	d := t.cfg.HiddenSize
 	if l > t.cfg.MaxPositionEmbeddings {
 		return Mat{}, fmt.Errorf("text of %d tokens exceeds max_position_embeddings %d", l, t.cfg.MaxPositionEmbeddings)
@@ -69,30 +62,16 @@ func (t *textTransformer) forward(b Backend, ws Workspace, ids, mask []int, n, l
 	for s := range n {
 		eos[s] = s*l + eosPosition(ids[s*l:(s+1)*l])
 	}
-	pooled := ws.Alloc(n, d)
-	gatherEOS := func() []float32 {
-		b.Gather(pooled, x, eos)
-		out := make([]float32, n*d)
-		b.Download(out, pooled)
-		return out
-	}
-	if trace != nil {
-		trace.hiddenEOS = append(trace.hiddenEOS, gatherEOS())
-	}
+	observe(obs, "text_hidden", x) // each encoder layer's input and output
 	for i := range t.layers {
 		t.layers[i].forward(b, ws, x, n, l, true, mask)
-		if trace != nil {
-			trace.hiddenEOS = append(trace.hiddenEOS, gatherEOS())
-		}
+		observe(obs, "text_hidden", x)
 	}
 	t.finalLayerNorm.forward(b, x, x)
+	observe(obs, "text_last_hidden", x)
+	pooled := ws.Alloc(n, d)
 	b.Gather(pooled, x, eos)
-	if trace != nil {
-		trace.lastHidden = make([]float32, n*l*d)
-		b.Download(trace.lastHidden, x)
-		trace.pooler = make([]float32, n*d)
-		b.Download(trace.pooler, pooled)
-	}
+	observe(obs, "text_pooler", pooled)
 	return pooled, nil
 }
 

@@ -71,12 +71,6 @@ func addInto(dst, src []float32) {
 	}
 }
 
-// visionTrace receives intermediate results (tests); nil in production.
-type visionTrace struct {
-	hiddenCLS [][]float32 // per encoder input/output: [B·T, D]
-	patch0    []float32   // [B·T, D] first patch token of the last layer
-}
-
 // visionOutput is what the rest of X-CLIP uses from the vision encoder.
 type visionOutput struct {
 	hidden Mat // [B·T·(L+1), D]: last hidden state, CLS first in each frame, message slot last
@@ -84,7 +78,7 @@ type visionOutput struct {
 }
 
 // forward runs videos of t frames; pixels holds [B·T, C, S, S] (packed) in backend memory.
-func (v *visionTransformer) forward(b Backend, ws Workspace, pixels Mat, videos, t int, trace *visionTrace) visionOutput {
+func (v *visionTransformer) forward(b Backend, ws Workspace, pixels Mat, videos, t int, obs observer) visionOutput {
 	c := v.cfg
 	d, bt := c.HiddenSize, videos*t
 	ls := c.NumPatches() + 2 // CLS, patches, message slot
@@ -103,49 +97,15 @@ func (v *visionTransformer) forward(b Backend, ws Workspace, pixels Mat, videos,
 		v.preLayerNorm.forward(b, xs, xs)
 	})
 
-	cls := x.Every(ls)
-	download := func(m Mat) []float32 {
-		out := make([]float32, m.Rows*m.Cols)
-		b.Download(out, m)
-		return out
-	}
-	if trace != nil {
-		trace.hiddenCLS = append(trace.hiddenCLS, download(cls))
-	}
+	observe(obs, "vision_hidden", x) // each encoder layer's input and output
 	for i := range v.layers {
 		v.layers[i].forward(b, ws, x, videos, t, ls)
-		if trace != nil {
-			trace.hiddenCLS = append(trace.hiddenCLS, download(cls))
-		}
+		observe(obs, "vision_hidden", x)
 	}
 	pooled := ws.Alloc(bt, d)
-	v.postLayerNorm.forward(b, pooled, cls)
-	if trace != nil {
-		trace.patch0 = download(x.Slice(1, bt*ls).Every(ls))
-	}
+	v.postLayerNorm.forward(b, pooled, x.Every(ls))
+	observe(obs, "vision_pooler", pooled)
 	return visionOutput{hidden: x, pooled: pooled}
-}
-
-// patchify lays out the pixels [B·T, C, S, S] as GEMM rows [B·T·(L+1), C·P·P] in the conv weight's
-// (c, ky, kx) order into cols (zeroed): per frame a zero row (CLS), one row per patch, and a zero row
-// (message slot). It is the CPU backend's Patchify.
-func patchify(cols, pixels []float32, bt, ch, s, p int) {
-	g := s / p
-	np := g * g
-	ls := np + 2
-	kk := ch * p * p
-	for f := range bt {
-		for pi := range np {
-			py, px := pi/g, pi%g
-			dst := cols[(f*ls+1+pi)*kk:]
-			for cc := range ch {
-				plane := pixels[(f*ch+cc)*s*s:]
-				for ky := range p {
-					copy(dst[(cc*p+ky)*p:(cc*p+ky+1)*p], plane[(py*p+ky)*s+px*p:])
-				}
-			}
-		}
-	}
 }
 
 // forward runs one cross-frame layer on x ([B·T·ls, D]; row ls-1 of each frame is the message slot).

@@ -25,40 +25,36 @@ import (
 // read, and formula weights are generated tensor by tensor.
 type weights struct {
 	source   string // what to name in errors
-	files    []tensorFile
-	where    map[string]tensorFile
+	files    []TensorFile
+	where    map[string]TensorFile
 	used     map[string]bool
 	problems []string // the first maxProblems problems
 	nproblem int      // all problems
 	params   int64
 	dtypes   map[string]int
 	backend  Backend
-	scratch  []float32 // reused for tensors the backend copies (see copier)
+	scratch  []float32 // reused for tensors the backend copies (see ArgumentCopier)
 }
 
-// tensorFile is where named tensors come from: a safetensors file (*safetensors.File) or formula
-// weights generated on demand (formulaFile).
-type tensorFile interface {
+// TensorFile is where named tensors come from: a safetensors file (*safetensors.File), a PyTorch
+// checkpoint (*torchbin.File), or any source given in Options.Weights (formula weights generated on
+// demand: internal/formula).
+type TensorFile interface {
+	// Name is what errors name (the file's path).
 	Name() string
+	// Names lists every tensor.
 	Names() []string
+	// Shape is a tensor's shape (false: no such tensor).
 	Shape(name string) ([]int, bool)
+	// DType is a tensor's stored dtype ("F32", "BF16", ...), counted in Info.DTypes.
 	DType(name string) string
 	// ReadFloat32 converts a tensor to float32 into dst if it has the capacity (else a new slice).
 	ReadFloat32(name string, dst []float32) ([]float32, error)
 	Close() error
 }
 
-// copier is implemented by backends whose NewLinear and Constant keep no reference to their data
-// arguments, so that the loader may pass them a reused buffer.
-type copier interface{ copiesArguments() bool }
-
-// constantAllocator is implemented by host backends that let the loader read a constant straight into
-// its final place (no copy): newConstant returns a zeroed packed rows×cols matrix for the lifetime of
-// the model.
-type constantAllocator interface{ newConstant(rows, cols int) Mat }
-
-func newWeights(source string, files []tensorFile, b Backend) (*weights, error) {
-	w := &weights{source: source, files: files, where: map[string]tensorFile{}, used: map[string]bool{},
+func newWeights(source string, files []TensorFile, b Backend) (*weights, error) {
+	w := &weights{source: source, files: files, where: map[string]TensorFile{}, used: map[string]bool{},
 		dtypes: map[string]int{}, backend: b}
 	for _, f := range files {
 		for _, name := range f.Names() {
@@ -87,7 +83,7 @@ func (w *weights) get(name string, shape ...int) []float32 {
 // scratchFor returns n floats of the reused scratch buffer if the backend copies its arguments, else
 // a new slice.
 func (w *weights) scratchFor(n int) []float32 {
-	if c, ok := w.backend.(copier); !ok || !c.copiesArguments() {
+	if c, ok := w.backend.(ArgumentCopier); !ok || !c.CopiesArguments() {
 		return make([]float32, n)
 	}
 	if cap(w.scratch) < n {
@@ -204,8 +200,8 @@ func (w *weights) constant(name string, rows, cols int, shape ...int) Mat {
 	if !w.check(name, shape...) {
 		return Mat{}
 	}
-	if ca, ok := w.backend.(constantAllocator); ok {
-		m := ca.newConstant(rows, cols)
+	if ca, ok := w.backend.(ConstantAllocator); ok {
+		m := ca.NewConstant(rows, cols)
 		if d := w.read(name, m.Host[:0], shape...); d == nil || len(d) != rows*cols || (len(d) > 0 && &d[0] != &m.Host[0]) {
 			return Mat{}
 		}
@@ -238,50 +234,42 @@ func (w *weights) finish() error {
 }
 
 // openWeights finds the checkpoint's weights in dir: model.safetensors, a sharded
-// model.safetensors.index.json, or weights_manifest.json (formula weights, generated in memory and parsed
-// as a safetensors buffer, so they take the same path as a file); failing those, a PyTorch
-// pytorch_model.bin or sharded pytorch_model.bin.index.json, read without executing its pickle.
-func openWeights(dir string) (string, []tensorFile, error) {
+// model.safetensors.index.json; failing those, a PyTorch pytorch_model.bin or sharded
+// pytorch_model.bin.index.json, read without executing its pickle. (Other sources, such as the golden
+// data's formula weights, come in through Options.Weights.)
+func openWeights(dir string) (string, []TensorFile, error) {
 	single := filepath.Join(dir, "model.safetensors")
 	if _, err := os.Stat(single); err == nil {
 		f, err := safetensors.Open(single)
 		if err != nil {
 			return "", nil, err
 		}
-		return single, []tensorFile{f}, nil
+		return single, []TensorFile{f}, nil
 	}
 	index := filepath.Join(dir, "model.safetensors.index.json")
 	if _, err := os.Stat(index); err == nil {
 		files, err := openShards(dir, index, safetensors.Open)
 		return index, files, err
 	}
-	manifest := filepath.Join(dir, "weights_manifest.json")
-	if _, err := os.Stat(manifest); err == nil {
-		f, err := openFormula(manifest)
-		if err != nil {
-			return "", nil, err
-		}
-		return manifest, []tensorFile{f}, nil
-	}
 	for _, name := range []string{"pytorch_model.bin", "pytorch_model.bin.index.json"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			return openTorchWeights(dir, name)
 		}
 	}
-	return "", nil, fmt.Errorf("%s: no model.safetensors, model.safetensors.index.json, weights_manifest.json, "+
+	return "", nil, fmt.Errorf("%s: no model.safetensors, model.safetensors.index.json, "+
 		"pytorch_model.bin or pytorch_model.bin.index.json", dir)
 }
 
 // shardFile is one shard of a sharded checkpoint: safetensors or PyTorch.
 type shardFile interface {
-	tensorFile
+	TensorFile
 	Has(name string) bool
 }
 
 // openShards opens the shards an index file (model.safetensors.index.json or
 // pytorch_model.bin.index.json: {"weight_map": {tensor: file}}) names, with open, and checks that each
 // shard holds the tensors the index puts in it.
-func openShards[F shardFile](dir, index string, open func(path string) (F, error)) ([]tensorFile, error) {
+func openShards[F shardFile](dir, index string, open func(path string) (F, error)) ([]TensorFile, error) {
 	data, err := safefile.ReadFile(index, filepath.Base(index), safefile.IndexLimit)
 	if err != nil {
 		return nil, err
@@ -307,8 +295,8 @@ func openShards[F shardFile](dir, index string, open func(path string) (F, error
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var files []tensorFile
-	fail := func(err error) ([]tensorFile, error) {
+	var files []TensorFile
+	fail := func(err error) ([]TensorFile, error) {
 		for _, g := range files {
 			_ = g.Close()
 		}

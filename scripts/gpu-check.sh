@@ -10,9 +10,9 @@
 # On the GPU machine (carry DIR):
 #   scripts/gpu-check.sh [DIR]
 # runs, each step under its own time cap, logging into $OUT (or DIR/out):
-#   1. ops      every backend operation against the CPU backend, fp32/bf16/fp16        (ops.txt)
+#   1. ops      every backend operation against the reference backend, fp32/bf16/fp16  (ops.txt)
 #   2. parity   tiny-a, tiny-b and the four real-size configs vs golden, fp32/bf16/fp16 (parity.txt)
-#   3. ours     base-patch32 8 frames, EncodeVideoMat on device-resident pixels, bf16 and fp16,
+#   3. ours     base-patch32 8 frames, ClassifyBatchMat (8 labels) on device-resident pixels, bf16 and fp16,
 #               batch 1, 8, 64, 256                                                   (ours.jsonl)
 #   4. eager    the peer (HF XCLIPModel.get_video_features, sdpa, bf16) timed by bench_peer.py's own
 #               build()/timeit() at the same batch sizes                             (peer_eager.jsonl)

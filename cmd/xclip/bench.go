@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/xclipfilter/xclipfilter/backend"
+	"github.com/xclipfilter/xclipfilter/cpu"
+	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/internal/gemm"
 	"github.com/xclipfilter/xclipfilter/model"
 )
@@ -31,7 +33,7 @@ type benchResult struct {
 	Backend string `json:"backend"` // e.g. cpu/avx2/bf16
 	DType   string `json:"dtype"`
 	Threads int    `json:"threads"`
-	Batch   int    `json:"batch"`   // windows per EncodeVideo call
+	Batch   int    `json:"batch"`   // windows per ClassifyBatch call
 	Streams int    `json:"streams"` // goroutines running windows at once, sharing the model
 	Labels  int    `json:"labels"`
 	Runs    int    `json:"runs"`   // timed runs per round
@@ -87,7 +89,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	device := fs.String("device", "cpu", deviceUsage)
 	dtype := fs.String("dtype", "auto", dtypeUsage+"; with --torch the reference runs in the same format (bf16 or fp32)")
 	threads := fs.Int("threads", runtime.GOMAXPROCS(0), threadsUsage)
-	batch := fs.Int("batch", 1, "windows per EncodeVideo call (as from different streams)")
+	batch := fs.Int("batch", 1, "windows per ClassifyBatch call (as from different streams)")
 	streams := fs.Int("streams", 1, "goroutines running windows at once on the one model (as several elements in one process)")
 	labels := fs.Int("labels", 8, "labels, encoded once and cached")
 	runs := fs.Int("runs", 5, "timed runs per round, after one warm-up")
@@ -135,7 +137,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	r := benchResult{Model: *dir, Device: *device, DType: backendDType(be.Name()),
 		Threads: threadsOf(be), Batch: *batch, Streams: *streams, Labels: *labels, Runs: *runs,
 		Rounds: 1, CPU: cpuName(), AMX: "on"}
-	if ok, why := model.AMXStatus(); !ok {
+	if ok, why := cpu.AMXStatus(); !ok {
 		r.AMX = "off: " + why
 	}
 	var torch *torchRunner
@@ -149,7 +151,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 
 	t0 := time.Now()
-	m, err := model.Load(folder, model.Options{Backend: be})
+	opts, err := modelOptions(folder, be)
+	if err != nil {
+		return err
+	}
+	m, err := model.Load(folder, opts)
 	if err != nil {
 		return err
 	}
@@ -171,13 +177,13 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	r.TextEncodeS = time.Since(t0).Seconds()
 	pixels := make([]float32, *batch*vc.NumFrames*vc.NumChannels*vc.ImageSize*vc.ImageSize)
-	model.FormulaEntry{K: 100000, Offset: 0, Scale: 2}.Fill(pixels)
+	formula.Entry{K: 100000, Offset: 0, Scale: 2}.Fill(pixels)
+	labelSets := make([]*model.Tensor, *batch) // every window against the same labels
+	for i := range labelSets {
+		labelSets[i] = text
+	}
 	window := func() error {
-		v, err := m.EncodeVideo(pixels, *batch)
-		if err != nil {
-			return err
-		}
-		_, err = m.Logits(v, text)
+		_, err := m.ClassifyBatch(pixels, labelSets)
 		return err
 	}
 	if err := window(); err != nil { // warm-up

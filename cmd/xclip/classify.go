@@ -104,7 +104,11 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if backend.CUDABuilt && note != "" { // where auto had a choice to make, say which
 		fmt.Fprintf(stderr, "xclip classify: %s\n", note)
 	}
-	c, err := model.NewClassifier(folder, model.Options{Backend: b})
+	opts, err := modelOptions(folder, b)
+	if err != nil {
+		return err
+	}
+	c, err := model.NewClassifier(folder, opts)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/model"
 )
 
@@ -41,7 +42,11 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := model.Load(folder, model.Options{})
+	opts, err := modelOptions(folder, cpu.New(cpu.Options{})) // info only reads the checkpoint
+	if err != nil {
+		return err
+	}
+	m, err := model.Load(folder, opts)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/safetensors"
@@ -141,7 +142,11 @@ func TestClassifyUserPath(t *testing.T) {
 	}
 
 	// The same model on the golden pixels gives the same logits.
-	c, err := model.NewClassifier(dir, model.Options{})
+	opts, err := modelOptions(dir, cpu.New(cpu.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := model.NewClassifier(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

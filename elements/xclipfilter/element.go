@@ -23,7 +23,9 @@ import (
 	"github.com/go-gst/go-gst/gst/base"
 
 	"github.com/xclipfilter/xclipfilter/backend"
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/engine"
+	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/preprocess"
 
@@ -250,13 +252,17 @@ func (f *filter) classifier(dir string, device, precision, threads int) (*model.
 		f.log(C.GST_LEVEL_INFO, note)
 	}
 	if strings.HasPrefix(b.Name(), "cpu/") {
-		if ok, why := model.AMXStatus(); ok {
+		if ok, why := cpu.AMXStatus(); ok {
 			f.log(C.GST_LEVEL_DEBUG, "backend "+b.Name()+": AMX-BF16 tiles available")
 		} else {
 			f.log(C.GST_LEVEL_DEBUG, "backend "+b.Name()+": no AMX ("+why+")")
 		}
 	}
-	c, err := model.NewClassifier(dir, model.Options{Backend: b})
+	var c *model.Classifier
+	opts, err := formula.WithWeights(dir, model.Options{Backend: b}) // the golden data's formula checkpoints
+	if err == nil {
+		c, err = model.NewClassifier(dir, opts)
+	}
 	if err != nil {
 		return nil, &startError{domainResource, codeNotFound, fmt.Sprintf("cannot load the X-CLIP model %s: %v", dir, err)}
 	}

@@ -24,3 +24,18 @@ func AutoBF16() (bf16 bool, why string) {
 	}
 	return false, fmt.Sprintf("kernel %s: no bf16 arithmetic on this CPU (bf16 weights are widened to fp32)", k.name)
 }
+
+// ParseDType reads the CPU backend's precision names: "fp32" (also "float32"), "bf16" (also
+// "bfloat16"), or "auto" (also ""): AutoBF16's choice. It returns whether it is bf16.
+func ParseDType(s string) (bf16 bool, err error) {
+	switch s {
+	case "fp32", "float32":
+		return false, nil
+	case "bf16", "bfloat16":
+		return true, nil
+	case "auto", "":
+		bf16, _ := AutoBF16()
+		return bf16, nil
+	}
+	return false, fmt.Errorf("unknown dtype %q (want auto, fp32 or bf16)", s)
+}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/hub"
@@ -30,7 +31,7 @@ func serveTiny(t *testing.T) (s *hubtest.Server, folder string) {
 // windowLogits classifies one deterministic window with a checkpoint folder.
 func windowLogits(t *testing.T, dir string) []float32 {
 	t.Helper()
-	c, err := model.NewClassifier(dir, model.Options{})
+	c, err := model.NewClassifier(dir, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatalf("loading %s: %v", dir, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/internal/npy"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/hub"
@@ -82,7 +83,7 @@ func npyFrames(a *npy.Array) ([]preprocess.Frame, error) {
 // classify is logits_per_video of one window (all frames) against spaghettiLabels, as the peer's
 // processor(text=labels, videos=video, padding=True) and model(**inputs) compute it.
 func classify(dir string, frames []preprocess.Frame) ([]float32, error) {
-	c, err := model.NewClassifier(dir, model.Options{})
+	c, err := model.NewClassifier(dir, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		return nil, err
 	}

@@ -24,8 +24,9 @@ import (
 	"time"
 
 	"github.com/xclipfilter/xclipfilter/cuda"
-	"github.com/xclipfilter/xclipfilter/cuda/backendtest"
+	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/model"
+	"github.com/xclipfilter/xclipfilter/model/backendtest"
 )
 
 func main() {
@@ -105,7 +106,7 @@ func runOps(args []string) error {
 		if err != nil {
 			return err
 		}
-		rs := backendtest.Ops(b, model.NewCPUBackend(0), backendtest.ForDType(dt.String()))
+		rs := backendtest.Ops(b, backendtest.ForDType(dt.String()))
 		for i := range rs {
 			rs[i].Name = dt.String() + " " + rs[i].Name
 		}
@@ -159,7 +160,11 @@ func parityOne(device, dir string, dt cuda.DType) (rs []backendtest.Result, err 
 			err = fmt.Errorf("panic: %v", e)
 		}
 	}()
-	m, err := model.Load(dir, model.Options{Backend: b})
+	opts, err := formula.WithWeights(dir, model.Options{Backend: b})
+	if err != nil {
+		return nil, err
+	}
+	m, err := model.Load(dir, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +179,7 @@ type benchRow struct {
 	DType        string  `json:"dtype"`
 	Batch        int     `json:"batch"`
 	Iters        int     `json:"iters"`
-	MS           float64 `json:"ms"` // median time of one EncodeVideoMat call for the batch
+	MS           float64 `json:"ms"` // median time of one ClassifyBatchMat call for the batch (8 labels)
 	WindowsPerS  float64 `json:"windows_per_s"`
 	LatencyMS    float64 `json:"latency_ms"` // a window's latency: the batch's time
 	MSPerWindow  float64 `json:"ms_per_window"`
@@ -216,7 +221,11 @@ func runBench(args []string) error {
 			return err
 		}
 		start := time.Now()
-		m, err := model.Load(dir, model.Options{Backend: b})
+		opts, err := formula.WithWeights(dir, model.Options{Backend: b})
+		if err != nil {
+			return err
+		}
+		m, err := model.Load(dir, opts)
 		if err != nil {
 			return err
 		}
@@ -250,7 +259,7 @@ func benchOne(m *model.Model, b *cuda.Backend, n, iters int) (row benchRow) {
 	vc := m.Config.Vision
 	per := vc.NumFrames * vc.NumChannels * vc.ImageSize * vc.ImageSize
 	one := make([]float32, per)
-	model.FormulaEntry{K: 7, Offset: 0, Scale: 2}.Fill(one)
+	formula.Entry{K: 7, Offset: 0, Scale: 2}.Fill(one)
 	pixels := make([]float32, n*per)
 	for v := range n {
 		copy(pixels[v*per:], one)
@@ -259,25 +268,44 @@ func benchOne(m *model.Model, b *cuda.Backend, n, iters int) (row benchRow) {
 	defer ws.Release()
 	px := ws.Alloc(n*vc.NumFrames*vc.NumChannels*vc.ImageSize, vc.ImageSize)
 	b.Upload(px, pixels)
+	// Eight labels of eight tokens (as xclip bench), the same for every window.
+	ids, mask := make([][]int, 8), make([][]int, 8)
+	for i := range ids {
+		ids[i] = []int{49406, 400 + 4*i, 401 + 4*i, 402 + 4*i, 403 + 4*i, 49407, 49407, 49407}
+		mask[i] = []int{1, 1, 1, 1, 1, 1, 1, 1}
+	}
+	text, err := m.TextFeatures(ids, mask)
+	if err != nil {
+		row.Error = err.Error()
+		return row
+	}
+	labels := make([]*model.Tensor, n)
+	for i := range labels {
+		labels[i] = text
+	}
 	// Warm-up: the first call runs kernel by kernel, the second is captured as a graph, the third
 	// replays it; the replay must give the same bits as the direct run.
 	var first, last []float32
 	for i := range 3 {
-		v, err := m.EncodeVideoMat(px, n)
+		logits, err := m.ClassifyBatchMat(px, labels)
 		if err != nil {
 			row.Error = err.Error()
 			return row
 		}
-		if i == 0 {
-			first = v.Features.Data
+		var flat []float32
+		for _, l := range logits {
+			flat = append(flat, l...)
 		}
-		last = v.Features.Data
+		if i == 0 {
+			first = flat
+		}
+		last = flat
 	}
 	row.GraphSame = equal(first, last)
 	times := make([]float64, iters)
 	for i := range times {
 		t0 := time.Now()
-		if _, err := m.EncodeVideoMat(px, n); err != nil {
+		if _, err := m.ClassifyBatchMat(px, labels); err != nil {
 			row.Error = err.Error()
 			return row
 		}
@@ -306,7 +334,7 @@ func equal(a, b []float32) bool {
 	return true
 }
 
-// videoFLOPs counts the multiply-adds (×2) of one window through EncodeVideo as this backend computes
+// videoFLOPs counts the multiply-adds (×2) of one window through the vision side as this backend computes
 // it: the vision encoder over CLS + patches + message slot per frame, the message steps, the MIT and
 // the prompt-token projection.
 func videoFLOPs(c model.Config) float64 {

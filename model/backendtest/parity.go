@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/safetensors"
 )
@@ -48,32 +49,32 @@ func Parity(m *model.Model, dir string, reduced bool) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	video, err := m.EncodeVideo(pixels, videos)
+	video, err := m.VideoFeatures(pixels, videos)
 	if err != nil {
 		return nil, err
 	}
-	logits, err := m.Logits(video, text)
+	logits, err := classifyAll(m, pixels, videos, text)
 	if err != nil {
 		return nil, err
 	}
 	p := m.Config.ProjectionDim
 	two := &model.Tensor{Shape: []int{2, p}, Data: text.Data[:2*p]}
-	lossLogits, err := m.Logits(video, two)
+	lossLogits, err := classifyAll(m, pixels, videos, two)
 	if err != nil {
 		return nil, err
 	}
-	loss, err := model.ContrastiveLoss(lossLogits)
+	loss, err := contrastiveLoss(lossLogits, videos)
 	if err != nil {
 		return nil, err
 	}
-	embeds := append([]float32(nil), video.Features.Data...)
+	embeds := append([]float32(nil), video.Data...)
 	for v := range videos {
 		normalize(embeds[v*p : (v+1)*p])
 	}
 	got := map[string][]float32{
-		"text_features": text.Data, "video_features": video.Features.Data, "mit_pooler": video.Features.Data,
-		"video_embeds": embeds, "logits_per_video": logits.Data, "logits_per_text": transpose(logits.Data, videos, k),
-		"loss_logits_per_video": lossLogits.Data, "loss": {loss},
+		"text_features": text.Data, "video_features": video.Data, "mit_pooler": video.Data,
+		"video_embeds": embeds, "logits_per_video": logits, "logits_per_text": transpose(logits, videos, k),
+		"loss_logits_per_video": lossLogits, "loss": {loss},
 	}
 
 	tiny := !fileExists(filepath.Join(dir, "weights_manifest.json"))
@@ -130,7 +131,7 @@ func goldenPixels(g *safetensors.File, dir string) ([]float32, error) {
 		px, _, err := g.Float32("pixel_values")
 		return px, err
 	}
-	man, err := model.LoadFormulaManifest(filepath.Join(dir, "weights_manifest.json"))
+	man, err := formula.LoadManifest(filepath.Join(dir, formula.ManifestName))
 	if err != nil {
 		return nil, fmt.Errorf("no pixel_values in the golden file and no manifest: %w", err)
 	}
@@ -229,4 +230,54 @@ func Summary(rs []Result) string {
 		}
 	}
 	return b.String()
+}
+
+// classifyAll is logits_per_video [B·K]: every video against the same labels, through the inference
+// pass (Model.ClassifyBatch).
+func classifyAll(m *model.Model, pixels []float32, videos int, text *model.Tensor) ([]float32, error) {
+	sets := make([]*model.Tensor, videos)
+	for i := range sets {
+		sets[i] = text
+	}
+	rows, err := m.ClassifyBatch(pixels, sets)
+	if err != nil {
+		return nil, err
+	}
+	var out []float32
+	for _, r := range rows {
+		out = append(out, r...)
+	}
+	return out, nil
+}
+
+// contrastiveLoss is X-CLIP's training loss (the peer's return_loss=True) for a square
+// logits_per_video [n, n] whose i-th video goes with the i-th label: the mean of the cross-entropies
+// over rows (videos) and over columns (labels). Inference never needs it; the golden files hold it.
+func contrastiveLoss(logits []float32, n int) (float32, error) {
+	if len(logits) != n*n {
+		return 0, fmt.Errorf("contrastive loss needs square logits, got %d values for %d videos", len(logits), n)
+	}
+	at := func(r, c int) float64 { return float64(logits[r*n+c]) }
+	crossEntropy := func(transposed bool) float64 {
+		var total float64
+		for r := range n {
+			get := func(c int) float64 {
+				if transposed {
+					return at(c, r)
+				}
+				return at(r, c)
+			}
+			mx := math.Inf(-1)
+			for c := range n {
+				mx = math.Max(mx, get(c))
+			}
+			var sum float64
+			for c := range n {
+				sum += math.Exp(get(c) - mx)
+			}
+			total += mx + math.Log(sum) - get(r)
+		}
+		return total / float64(n)
+	}
+	return float32((crossEntropy(false) + crossEntropy(true)) / 2), nil
 }

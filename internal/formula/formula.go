@@ -1,21 +1,20 @@
-package model
+// Package formula makes the golden data's formula weights (../shared/golden/weights_formula.md):
+// real-size X-CLIP checkpoints without weight files, every tensor generated from a hash. The tests,
+// xclip bench and the CUDA checks load them through model.Options.Weights (WithWeights); the model's
+// loader itself knows only checkpoint files.
+package formula
 
 import (
-	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"math"
 	"runtime"
 	"sort"
-	"strconv"
 	"sync"
 
 	"github.com/xclipfilter/xclipfilter/internal/safefile"
 )
 
-// Formula weights (../shared/golden/weights_formula.md) give real-size checkpoints without weight files:
-// every tensor is value[i] = float32(offset + scale·u(i, k)) for a hash u of the flat index i and the
+// Formula weights give real-size checkpoints without weight files: every tensor is value[i] = float32(offset + scale·u(i, k)) for a hash u of the flat index i and the
 // tensor's index k. A weights_manifest.json lists name, shape, k, offset and scale per tensor, and the
 // recipe of the pixel_values the golden outputs were computed from.
 
@@ -27,8 +26,8 @@ const (
 	maxFormulaTotal  = 1 << 31 // values in all tensors (8 GiB of float32)
 )
 
-// FormulaEntry is one tensor of a weights manifest.
-type FormulaEntry struct {
+// Entry is one tensor of a weights manifest.
+type Entry struct {
 	Name   string  `json:"name"`
 	Shape  []int   `json:"shape"`
 	K      uint32  `json:"k"`
@@ -36,19 +35,19 @@ type FormulaEntry struct {
 	Scale  float64 `json:"scale"`
 }
 
-// FormulaManifest is weights_manifest.json.
-type FormulaManifest struct {
-	Tensors     []FormulaEntry `json:"tensors"`
-	PixelValues FormulaEntry   `json:"pixel_values"`
+// Manifest is weights_manifest.json.
+type Manifest struct {
+	Tensors     []Entry `json:"tensors"`
+	PixelValues Entry   `json:"pixel_values"`
 }
 
-// LoadFormulaManifest reads a weights_manifest.json.
-func LoadFormulaManifest(path string) (*FormulaManifest, error) {
+// LoadManifest reads a weights_manifest.json.
+func LoadManifest(path string) (*Manifest, error) {
 	data, err := safefile.ReadFile(path, "weights_manifest.json", safefile.IndexLimit)
 	if err != nil {
 		return nil, err
 	}
-	var m FormulaManifest
+	var m Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("%s: malformed JSON: %w", path, err)
 	}
@@ -56,7 +55,7 @@ func LoadFormulaManifest(path string) (*FormulaManifest, error) {
 		return nil, fmt.Errorf("%s: no tensors", path)
 	}
 	var total int64
-	for _, e := range append([]FormulaEntry{m.PixelValues}, m.Tensors...) {
+	for _, e := range append([]Entry{m.PixelValues}, m.Tensors...) {
 		n := int64(1)
 		for _, d := range e.Shape {
 			if d < 0 || d > 1<<30 {
@@ -86,28 +85,35 @@ func formulaU(i, k uint32) float64 {
 }
 
 // Fill writes the entry's values into dst (len = product of Shape).
-func (e FormulaEntry) Fill(dst []float32) {
+func (e Entry) Fill(dst []float32) {
 	for i := range dst {
 		dst[i] = float32(e.Offset + e.Scale*formulaU(uint32(i), e.K))
 	}
 }
 
 // Len is the entry's element count.
-func (e FormulaEntry) Len() int { return numel(e.Shape) }
-
-// formulaFile serves a manifest's tensors to the loader, generating each when it is read: loading
-// formula weights holds one tensor at a time, not a whole safetensors buffer of the model.
-type formulaFile struct {
-	name    string
-	entries map[string]FormulaEntry
+func (e Entry) Len() int {
+	n := 1
+	for _, d := range e.Shape {
+		n *= d
+	}
+	return n
 }
 
-func openFormula(manifestPath string) (*formulaFile, error) {
-	m, err := LoadFormulaManifest(manifestPath)
+// File serves a manifest's tensors to the loader (it is a model.TensorFile), generating each when it
+// is read: loading formula weights holds one tensor at a time, not a whole checkpoint.
+type File struct {
+	name    string
+	entries map[string]Entry
+}
+
+// Open reads a weights_manifest.json.
+func Open(manifestPath string) (*File, error) {
+	m, err := LoadManifest(manifestPath)
 	if err != nil {
 		return nil, err
 	}
-	f := &formulaFile{name: manifestPath, entries: make(map[string]FormulaEntry, len(m.Tensors))}
+	f := &File{name: manifestPath, entries: make(map[string]Entry, len(m.Tensors))}
 	for _, e := range m.Tensors {
 		if _, dup := f.entries[e.Name]; dup {
 			return nil, fmt.Errorf("%s: tensor %q listed twice", manifestPath, e.Name)
@@ -117,10 +123,10 @@ func openFormula(manifestPath string) (*formulaFile, error) {
 	return f, nil
 }
 
-func (f *formulaFile) Name() string { return f.name }
-func (f *formulaFile) Close() error { return nil }
+func (f *File) Name() string { return f.name }
+func (f *File) Close() error { return nil }
 
-func (f *formulaFile) Names() []string {
+func (f *File) Names() []string {
 	names := make([]string, 0, len(f.entries))
 	for n := range f.entries {
 		names = append(names, n)
@@ -129,7 +135,7 @@ func (f *formulaFile) Names() []string {
 	return names
 }
 
-func (f *formulaFile) Shape(name string) ([]int, bool) {
+func (f *File) Shape(name string) ([]int, bool) {
 	e, ok := f.entries[name]
 	if !ok {
 		return nil, false
@@ -137,7 +143,7 @@ func (f *formulaFile) Shape(name string) ([]int, bool) {
 	return append([]int{}, e.Shape...), true
 }
 
-func (f *formulaFile) DType(name string) string {
+func (f *File) DType(name string) string {
 	if _, ok := f.entries[name]; !ok {
 		return ""
 	}
@@ -145,7 +151,7 @@ func (f *formulaFile) DType(name string) string {
 }
 
 // ReadFloat32 generates the tensor into dst (if it has the capacity), in parallel for large tensors.
-func (f *formulaFile) ReadFloat32(name string, dst []float32) ([]float32, error) {
+func (f *File) ReadFloat32(name string, dst []float32) ([]float32, error) {
 	e, ok := f.entries[name]
 	if !ok {
 		return nil, fmt.Errorf("%s: no tensor %q", f.name, name)
@@ -177,47 +183,4 @@ func (f *formulaFile) ReadFloat32(name string, dst []float32) ([]float32, error)
 	}
 	wg.Wait()
 	return dst, nil
-}
-
-// FormulaSafetensors generates a manifest's tensors straight into a safetensors buffer (F32, sorted by
-// name), a checkpoint file's equivalent. (The loader does not use it: it generates tensors one at a
-// time, see formulaFile.)
-func FormulaSafetensors(manifestPath string) ([]byte, error) {
-	m, err := LoadFormulaManifest(manifestPath)
-	if err != nil {
-		return nil, err
-	}
-	entries := append([]FormulaEntry(nil), m.Tensors...)
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
-	var hdr bytes.Buffer
-	hdr.WriteByte('{')
-	var off int64
-	for i, e := range entries {
-		if i > 0 {
-			hdr.WriteByte(',')
-		}
-		name, _ := json.Marshal(e.Name)
-		shape, _ := json.Marshal(append([]int{}, e.Shape...))
-		end := off + 4*int64(e.Len())
-		fmt.Fprintf(&hdr, `%s:{"dtype":"F32","shape":%s,"data_offsets":[%s,%s]}`, name, shape,
-			strconv.FormatInt(off, 10), strconv.FormatInt(end, 10))
-		off = end
-	}
-	hdr.WriteByte('}')
-	for hdr.Len()%8 != 0 {
-		hdr.WriteByte(' ')
-	}
-	buf := make([]byte, 8+hdr.Len()+int(off))
-	binary.LittleEndian.PutUint64(buf, uint64(hdr.Len()))
-	copy(buf[8:], hdr.Bytes())
-	data := buf[8+hdr.Len():]
-	for _, e := range entries {
-		vals := make([]float32, e.Len())
-		e.Fill(vals)
-		for i, v := range vals {
-			binary.LittleEndian.PutUint32(data[4*i:], math.Float32bits(v))
-		}
-		data = data[4*len(vals):]
-	}
-	return buf, nil
 }

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package model
+package cpu
 
 // osMap: no anonymous mappings in this build (the arena falls back to the Go heap).
 func osMap(n int) []byte { return nil }

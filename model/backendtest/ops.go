@@ -1,13 +1,15 @@
-// Package backendtest checks a model.Backend against the CPU backend: every operation on random
-// inputs, strided views and aliasing included (Ops), and the whole model against the peer's golden
-// outputs (Parity). The CUDA backend's tests run it on the emulated device; xclip-cuda-check runs it on
-// the GPU.
+// Package backendtest is the conformance suite every model.Backend passes: every operation against
+// the plain Go Reference on random inputs, strided views and aliasing included (Ops), and the whole
+// model against the peer's golden outputs (Parity). Run puts both under go test: the CPU backend's
+// tests run it for each of its kernel paths, the CUDA backend's on the emulated device, and
+// xclip-cuda-check runs Ops and Parity on a GPU.
 package backendtest
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/xclipfilter/xclipfilter/model"
 )
@@ -109,8 +111,9 @@ func relErr(got, want []float32) float64 {
 	return d / math.Max(1, mag)
 }
 
-// Ops runs every operation on b and ref (the CPU backend) and returns one Result per check.
-func Ops(b, ref model.Backend, tol Tolerances) (results []Result) {
+// Ops runs every operation on b and on the Reference, and returns one Result per check.
+func Ops(b model.Backend, tol Tolerances) (results []Result) {
+	var ref model.Backend = NewReference()
 	p := &pair{b: b, ref: ref, wsB: b.Workspace(), wsR: ref.Workspace(), r: rand.New(rand.NewPCG(7, 11))}
 	defer p.wsB.Release()
 	defer p.wsR.Release()
@@ -299,6 +302,7 @@ func Ops(b, ref model.Backend, tol Tolerances) (results []Result) {
 		rs = append(rs, p.compare("RowDots", y, tol.Op))
 		return rs
 	})
+	run("optional capabilities", func() []Result { return capabilities(b) })
 	run("Patchify", func() []Result {
 		// 3 frames of 2×12×12 pixels in 4×4 patches: 9 patches + CLS + message rows per frame.
 		px := p.random(3*2*12, 12, 1)
@@ -308,4 +312,67 @@ func Ops(b, ref model.Backend, tol Tolerances) (results []Result) {
 		return []Result{p.compare("Patchify", cols, 0)}
 	})
 	return results
+}
+
+// capabilities checks the optional interfaces b implements (model.PartsBackend, model.UninitWorkspace,
+// model.ConstantAllocator) against their contracts; a backend without them passes.
+func capabilities(b model.Backend) []Result {
+	var rs []Result
+	check := func(name string, fail string) {
+		rs = append(rs, Result{Name: name, Fail: fail})
+	}
+	if pb, ok := b.(model.PartsBackend); ok {
+		fail := ""
+		if pb.Parts() < 1 {
+			fail = fmt.Sprintf("Parts() = %d", pb.Parts())
+		}
+		var mu sync.Mutex
+		calls := make([]int, 7)
+		pb.RunParts(len(calls), func(part int) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls[part]++
+		})
+		for part, n := range calls {
+			if n != 1 && fail == "" {
+				fail = fmt.Sprintf("RunParts(7) ran part %d %d times", part, n)
+			}
+		}
+		check("PartsBackend: every part once", fail)
+	}
+	ws := b.Workspace()
+	defer ws.Release()
+	if u, ok := ws.(model.UninitWorkspace); ok {
+		m := u.AllocUninit(3, 5)
+		fail := ""
+		if m.Rows != 3 || m.Cols != 5 || m.Ld < 5 {
+			fail = fmt.Sprintf("AllocUninit(3, 5) is %dx%d (ld %d)", m.Rows, m.Cols, m.Ld)
+		} else {
+			in := []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
+			out := make([]float32, len(in))
+			b.Upload(m, in)
+			b.Download(out, m)
+			for i := range in {
+				if in[i] != out[i] && fail == "" {
+					fail = fmt.Sprintf("AllocUninit matrix: element %d reads back %v, wrote %v", i, out[i], in[i])
+				}
+			}
+		}
+		check("UninitWorkspace: usable matrix", fail)
+	}
+	if ca, ok := b.(model.ConstantAllocator); ok {
+		m := ca.NewConstant(4, 6)
+		fail := ""
+		if m.Rows != 4 || m.Cols != 6 || m.Ld != 6 || len(m.Host) < 24 {
+			fail = fmt.Sprintf("NewConstant(4, 6) is %dx%d (ld %d, %d host values)", m.Rows, m.Cols, m.Ld, len(m.Host))
+		} else {
+			for i, v := range m.Host[:24] {
+				if v != 0 && fail == "" {
+					fail = fmt.Sprintf("NewConstant: element %d is %v, not zero", i, v)
+				}
+			}
+		}
+		check("ConstantAllocator: zeroed host matrix", fail)
+	}
+	return rs
 }
