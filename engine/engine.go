@@ -5,6 +5,11 @@
 //
 // The GStreamer element and the command line share it; the command line runs it Blocking, so that a
 // file is classified window by window without skips.
+//
+// Several engines can share one model through a Scheduler (Config.Scheduler): each still has its own
+// window, labels, skip count and result order, but the windows that several streams have ready at the
+// same moment go through the model in one forward pass. A Registry gives the engines of one process
+// one Scheduler per checkpoint, device and precision.
 package engine
 
 import (
@@ -49,8 +54,13 @@ type Result struct {
 	// StreamTime are the last frame's, StartRunningTime and StartStreamTime the first frame's.
 	WindowStart, WindowEnd, RunningTime, StreamTime int64
 	StartRunningTime, StartStreamTime               int64
-	InferenceTime                                   time.Duration
-	WindowsSkipped                                  uint64 // since Start
+	// InferenceTime is the time from the window reaching inference to its result: preprocessing,
+	// the wait for a Scheduler's pass, if any, and the pass.
+	InferenceTime time.Duration
+	// Batch is the number of windows in the forward pass that classified this one (1 without a
+	// Scheduler; 0 when the window failed before reaching the model).
+	Batch          int
+	WindowsSkipped uint64 // since Start
 	// Final is set on the result delivered by Drain (end of stream).
 	Final bool
 	// Err is set when inference failed; the other fields but the times are then empty.
@@ -65,6 +75,10 @@ type Config struct {
 	WindowStride int
 	// Blocking makes Push wait for the inference goroutine instead of skipping a window (offline use).
 	Blocking bool
+	// Scheduler, when set, classifies the windows (Classify is then not called): engines that share
+	// one batch windows of different streams into one forward pass. The engine's own Classifier still
+	// encodes its labels and preprocesses its frames. Nil: the engine calls Classify itself.
+	Scheduler *Scheduler
 }
 
 // Engine is safe for use from several goroutines, but Push, Reset and Drain are meant for one
@@ -427,7 +441,12 @@ func (e *Engine) run(j job) (r Result) {
 		r.Err = err
 		return r
 	}
-	logits, err := e.c.Classify(pixels, j.labels.feats)
+	var logits []float32
+	if s := e.cfg.Scheduler; s != nil {
+		logits, r.Batch, err = s.Classify(pixels, j.labels.feats)
+	} else if logits, err = e.c.Classify(pixels, j.labels.feats); err == nil {
+		r.Batch = 1
+	}
 	if err != nil {
 		r.Err = err
 		return r
