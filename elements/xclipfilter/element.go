@@ -26,6 +26,7 @@ import (
 	"github.com/xclipfilter/xclipfilter/internal/safefile"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/preprocess"
+	"github.com/xclipfilter/xclipfilter/model/tokenizer"
 
 	"github.com/xclipfilter/xclipfilter/elements/internal/gstglue"
 )
@@ -55,7 +56,7 @@ const (
 		"(logits_per_video row), scores (softmax), top-labels, top-scores (GstValueArray of string/double), " +
 		"top-label, top-score, window-start, window-end (PTS of the window's first and last frame), " +
 		"running-time, stream-time (of the last frame; guint64 ns, GST_CLOCK_TIME_NONE when unknown), " +
-		"inference-time (double, ms), windows-skipped (guint64), final (boolean: finished at EOS); " +
+		"inference-time (double, ms), windows-skipped (guint64), batch (guint64: windows in its forward pass), final (boolean: finished at EOS); " +
 		"element message \"xclip-download\" while a model given by hub id downloads at start: file (string), " +
 		"bytes, total (guint64); element message \"xclip-event\" when a label's event starts or ends: label, " +
 		"state (started/ended), start-running-time, start-stream-time, end-running-time, end-stream-time " +
@@ -89,17 +90,11 @@ type filter struct {
 	st       *state
 	skipped  uint64 // windows skipped by the last run, reported after stop
 	callback func(Result)
-
-	loadMu sync.Mutex // guards loaded
-	loaded struct {
-		dir               string
-		device, precision int
-		c                 *model.Classifier
-	}
 }
 
 // state lives from start to stop.
 type state struct {
+	model   *engine.Shared[*sharedModel] // released by shutdown, after eng is closed
 	eng     *engine.Engine
 	labelWG sync.WaitGroup // the label encoding goroutine
 
@@ -241,15 +236,8 @@ func labelsOf(s settings) ([]string, error) {
 	return names, nil
 }
 
-// classifier loads the model on the device, or returns the one an earlier start loaded from the same
-// folder for the same device and precision.
-func (f *filter) classifier(dir string, device, precision int) (*model.Classifier, error) {
-	f.loadMu.Lock()
-	defer f.loadMu.Unlock()
-	if f.loaded.c != nil && f.loaded.dir == dir && f.loaded.device == device && f.loaded.precision == precision {
-		return f.loaded.c, nil
-	}
-	f.loaded.c = nil
+// loadClassifier loads the model on the device (for acquireModel, when no running element holds it).
+func (f *filter) loadClassifier(dir string, device, precision int) (*model.Classifier, error) {
 	b, note, err := newBackend(device, precision)
 	if err != nil {
 		return nil, &startError{domainResource, codeSettings, err.Error()}
@@ -268,36 +256,44 @@ func (f *filter) classifier(dir string, device, precision int) (*model.Classifie
 	if err != nil {
 		return nil, &startError{domainResource, codeNotFound, fmt.Sprintf("cannot load the X-CLIP model %s: %v", dir, err)}
 	}
-	c.Warn = func(msg string) { f.postMessage(false, domainResource, codeSettings, msg, "") }
-	f.loaded.dir, f.loaded.device, f.loaded.precision, f.loaded.c = dir, device, precision, c
 	return c, nil
 }
 
-// prompted applies the prompt template to the labels it encodes, and applies the test hooks.
+// prompted is one element's view of a shared classifier: it applies the element's prompt template to
+// the labels it encodes, warns on the element about prompts too long for the text encoder, and
+// applies the labels test hook. Inference goes through the instance's scheduler (sharedModel).
 type prompted struct {
-	*model.Classifier
+	c        *sharedModel
 	template string
+	warn     func(msg string)
 }
+
+func (p prompted) NumFrames() int { return p.c.NumFrames() }
+
+func (p prompted) Pixels(frames []preprocess.Frame) ([]float32, error) { return p.c.Pixels(frames) }
 
 func (p prompted) EncodeLabels(labels []string) (*model.Tensor, error) {
 	if d := time.Duration(labelsDelay.Load()); d > 0 {
 		time.Sleep(d)
 	}
-	return p.Classifier.EncodeLabels(model.Prompts(p.template, labels))
+	texts := model.Prompts(p.template, labels)
+	// The instance's classifier is shared: its truncation notices would reach whichever element set
+	// its Warn. Each element checks its own prompts instead.
+	for i, tr := range p.c.Tokenizer.EncodeBatch(texts, tokenizer.MaxLength, 0).Truncated {
+		if tr && p.warn != nil {
+			p.warn(fmt.Sprintf("label %.200q is longer than %d tokens and was truncated", texts[i], tokenizer.MaxLength))
+		}
+	}
+	return p.c.EncodeLabels(texts)
 }
 
+// Classify is the engine's path without a scheduler, which the element does not take.
 func (p prompted) Classify(pixels []float32, labels *model.Tensor) ([]float32, error) {
-	if d := time.Duration(inferenceDelay.Load()); d > 0 {
-		time.Sleep(d)
+	out, err := p.c.ClassifyBatch(pixels, []*model.Tensor{labels})
+	if err != nil {
+		return nil, err
 	}
-	if inferencePanic.Load() {
-		panic("injected inference fault")
-	}
-	logits, err := p.Classifier.Classify(pixels, labels)
-	if m := inferenceMangle.Load(); m != nil && err == nil {
-		(*m)(logits)
-	}
-	return logits, err
+	return out[0], nil
 }
 
 // open checks the settings, loads the model and starts an engine.
@@ -324,22 +320,29 @@ func (f *filter) open(s settings) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := f.classifier(dir, s.device, s.precision)
-	if err != nil {
-		return nil, err
-	}
 	if err := checkThresholds(s.eventEntry, s.eventExit); err != nil {
 		return nil, settingsError("%v", err)
 	}
-	cfg := engine.Config{FrameInterval: int(s.frameInterval), WindowStride: int(s.windowStride), Blocking: s.blocking}
+	if err := checkInstanceID(s.instanceID); err != nil {
+		return nil, settingsError("%v", err)
+	}
+	shared, err := f.acquireModel(dir, s)
+	if err != nil {
+		return nil, err
+	}
+	c := shared.Classifier
+	cfg := engine.Config{FrameInterval: int(s.frameInterval), WindowStride: int(s.windowStride), Blocking: s.blocking,
+		Scheduler: shared.Scheduler}
 	if cfg.WindowStride == 0 {
 		cfg.WindowStride = c.NumFrames()
 	}
-	st := &state{}
+	st := &state{model: shared}
 	began := time.Now()
-	eng, err := engine.Start(prompted{c, s.template}, cfg, names, func(r engine.Result) { f.onResult(st, r) },
+	warn := func(msg string) { f.postMessage(false, domainResource, codeSettings, msg, "") }
+	eng, err := engine.Start(prompted{c, s.template, warn}, cfg, names, func(r engine.Result) { f.onResult(st, r) },
 		func(err error) { f.labelsEncoded(len(names), time.Since(began), err, true) })
 	if err != nil {
+		shared.Release()
 		return nil, settingsError("%v", err)
 	}
 	st.eng = eng

@@ -40,7 +40,10 @@ type Result struct {
 	// WindowStart and WindowEnd are the PTS of the first and last frame of the window; RunningTime and
 	// StreamTime are the last frame's. Nanoseconds; ClockTimeNone when unknown.
 	WindowStart, WindowEnd, RunningTime, StreamTime uint64
-	InferenceTime                                   float64 // milliseconds
+	InferenceTime                                   float64 // milliseconds, from the window reaching inference to its result
+	// Batch is the number of windows (of this and other elements sharing the model) in the forward pass
+	// that classified this one.
+	Batch uint64
 	WindowsSkipped                                  uint64  // windows skipped since the element started because inference was busy
 	Final                                           bool    // the window finished at end of stream
 	Source                                          string  // the source property, else the element's name
@@ -61,7 +64,7 @@ func newResult(r engine.Result, topK int, threshold float64) Result {
 		WindowStart: clockTime(r.WindowStart), WindowEnd: clockTime(r.WindowEnd),
 		RunningTime: clockTime(r.RunningTime), StreamTime: clockTime(r.StreamTime),
 		InferenceTime:  float64(r.InferenceTime.Nanoseconds()) / 1e6,
-		WindowsSkipped: r.WindowsSkipped, Final: r.Final,
+		WindowsSkipped: r.WindowsSkipped, Final: r.Final, Batch: uint64(r.Batch),
 	}
 	res.Logits = make([]float64, len(r.Logits))
 	for i, v := range r.Logits {
@@ -114,6 +117,7 @@ var (
 	cInferenceTime  = C.CString("inference-time")
 	cWindowsSkipped = C.CString("windows-skipped")
 	cFinal          = C.CString("final")
+	cBatch          = C.CString("batch")
 	cLabelsReady    = C.CString(LabelsReadyName)
 	cCount          = C.CString("count")
 	cEncodeTime     = C.CString("encode-time")
@@ -171,6 +175,7 @@ func (r *Result) structure() *C.GstStructure {
 	C.xclip_set_uint64(s, cStreamTime, C.guint64(r.StreamTime))
 	C.xclip_set_double(s, cInferenceTime, C.double(r.InferenceTime))
 	C.xclip_set_uint64(s, cWindowsSkipped, C.guint64(r.WindowsSkipped))
+	C.xclip_set_uint64(s, cBatch, C.guint64(r.Batch))
 	C.xclip_set_bool(s, cFinal, boolC(r.Final))
 	setString(s, cSource, r.Source)
 	return s
@@ -296,11 +301,15 @@ func parseStructure(s *C.GstStructure) (Result, error) {
 	u64(cRunningTime, &r.RunningTime)
 	u64(cStreamTime, &r.StreamTime)
 	u64(cWindowsSkipped, &r.WindowsSkipped)
+	u64(cBatch, &r.Batch)
 	if r.Window == ClockTimeNone {
 		return r, errors.New("xclip structure without a window field")
 	}
 	if r.WindowsSkipped == ClockTimeNone {
 		r.WindowsSkipped = 0
+	}
+	if r.Batch == ClockTimeNone {
+		r.Batch = 0
 	}
 	if C.xclip_get_string(s, cTopLabel, &str) != 0 && str != nil {
 		r.TopLabel = C.GoString(str)
