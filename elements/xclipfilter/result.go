@@ -41,12 +41,12 @@ type Result struct {
 	// StreamTime are the last frame's. Nanoseconds; ClockTimeNone when unknown.
 	WindowStart, WindowEnd, RunningTime, StreamTime uint64
 	InferenceTime                                   float64 // milliseconds, from the window reaching inference to its result
-	// Batch is the number of windows (of this and other elements sharing the model) in the forward pass
-	// that classified this one.
-	Batch uint64
 	WindowsSkipped                                  uint64  // windows skipped since the element started because inference was busy
 	Final                                           bool    // the window finished at end of stream
 	Source                                          string  // the source property, else the element's name
+	// Batch is the number of windows (of this and other elements sharing the model) in the forward pass
+	// that classified this one.
+	Batch uint64
 }
 
 func clockTime(t int64) uint64 {
