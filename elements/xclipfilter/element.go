@@ -266,6 +266,7 @@ type prompted struct {
 	c        *sharedModel
 	template string
 	warn     func(msg string)
+	warned   *sync.Map // truncated prompts already warned about: once per text, as when the classifier warned
 }
 
 func (p prompted) NumFrames() int { return p.c.NumFrames() }
@@ -280,7 +281,10 @@ func (p prompted) EncodeLabels(labels []string) (*model.Tensor, error) {
 	// The instance's classifier is shared: its truncation notices would reach whichever element set
 	// its Warn. Each element checks its own prompts instead.
 	for i, tr := range p.c.Tokenizer.EncodeBatch(texts, tokenizer.MaxLength, 0).Truncated {
-		if tr && p.warn != nil {
+		if !tr || p.warn == nil {
+			continue
+		}
+		if _, again := p.warned.LoadOrStore(texts[i], true); !again {
 			p.warn(fmt.Sprintf("label %.200q is longer than %d tokens and was truncated", texts[i], tokenizer.MaxLength))
 		}
 	}
@@ -339,7 +343,7 @@ func (f *filter) open(s settings) (*state, error) {
 	st := &state{model: shared}
 	began := time.Now()
 	warn := func(msg string) { f.postMessage(false, domainResource, codeSettings, msg, "") }
-	eng, err := engine.Start(prompted{c, s.template, warn}, cfg, names, func(r engine.Result) { f.onResult(st, r) },
+	eng, err := engine.Start(prompted{c, s.template, warn, &sync.Map{}}, cfg, names, func(r engine.Result) { f.onResult(st, r) },
 		func(err error) { f.labelsEncoded(len(names), time.Since(began), err, true) })
 	if err != nil {
 		shared.Release()
