@@ -26,8 +26,12 @@ type BatchConfig struct {
 	Timeout time.Duration
 }
 
-// DefaultBatchConfig batches whatever is ready, up to 8 windows, and never waits for more.
-var DefaultBatchConfig = BatchConfig{MaxBatch: 8, Timeout: 0}
+// DefaultMaxBatch is the batch size of DefaultBatchConfig.
+const DefaultMaxBatch = 8
+
+// DefaultBatchConfig batches whatever is ready, up to DefaultMaxBatch windows, and never waits for
+// more.
+func DefaultBatchConfig() BatchConfig { return BatchConfig{MaxBatch: DefaultMaxBatch} }
 
 // MaxBatchLimit bounds MaxBatch: a batch's pixels and activations grow with it (a base-size window's
 // activations are about 100 MB).

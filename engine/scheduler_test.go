@@ -307,7 +307,7 @@ func TestRegistry(t *testing.T) {
 		return fb, nil
 	}
 	key := Key{Checkpoint: "/m", Device: "cpu", Precision: "fp32"}
-	a, err := r.Acquire(key, DefaultBatchConfig, load)
+	a, err := r.Acquire(key, DefaultBatchConfig(), load)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +317,7 @@ func TestRegistry(t *testing.T) {
 	}
 	other := key
 	other.Instance = "second"
-	c, err := r.Acquire(other, DefaultBatchConfig, load)
+	c, err := r.Acquire(other, DefaultBatchConfig(), load)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +326,7 @@ func TestRegistry(t *testing.T) {
 		t.Fatalf("loads %d, held %d, shared %v %v, created %v %v %v", r.Loads(), r.Held(),
 			a.Classifier == b.Classifier, c.Classifier == a.Classifier, a.Created, b.Created, c.Created)
 	}
-	if got := b.Scheduler.Config(); got != DefaultBatchConfig {
+	if got := b.Scheduler.Config(); got != DefaultBatchConfig() {
 		t.Errorf("the second holder's scheduler batches %+v, want the first's", got)
 	}
 	a.Release()
@@ -344,13 +344,13 @@ func TestRegistry(t *testing.T) {
 	}
 
 	boom := errors.New("no such checkpoint")
-	if _, err := r.Acquire(key, DefaultBatchConfig, func() (*fakeBatch, error) { return nil, boom }); !errors.Is(err, boom) {
+	if _, err := r.Acquire(key, DefaultBatchConfig(), func() (*fakeBatch, error) { return nil, boom }); !errors.Is(err, boom) {
 		t.Errorf("failed load: %v", err)
 	}
-	if _, err := r.Acquire(key, DefaultBatchConfig, func() (*fakeBatch, error) { panic("bad") }); err == nil {
+	if _, err := r.Acquire(key, DefaultBatchConfig(), func() (*fakeBatch, error) { panic("bad") }); err == nil {
 		t.Error("a panicking load succeeded")
 	}
-	d, err := r.Acquire(key, DefaultBatchConfig, load)
+	d, err := r.Acquire(key, DefaultBatchConfig(), load)
 	if err != nil || r.Held() != 1 || r.Loads() != 3 {
 		t.Fatalf("after failed loads: %v, held %d, loads %d", err, r.Held(), r.Loads())
 	}
@@ -369,7 +369,7 @@ func TestRegistryConcurrentAcquire(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			h, err := r.Acquire(key, DefaultBatchConfig, load)
+			h, err := r.Acquire(key, DefaultBatchConfig(), load)
 			if err != nil {
 				t.Error(err)
 				return

@@ -4,7 +4,8 @@
 # branches (or N sources with SOURCES=n), and reports per N: results, aggregate windows/s (results
 # over DURATION), windows skipped, the mean batch, the median over streams of each stream's p50 and
 # the worst stream's p95 result latency (the element's inference-time: the window reaching inference
-# to its result, including the wait for the shared pass), and peak RSS (/usr/bin/time).
+# to its result, including the wait for the shared pass), peak RSS and the process's CPU seconds per
+# result (/usr/bin/time: unlike windows/s, robust to other load on the machine).
 #
 #   scripts/bench-streams.sh                  (make bench-streams does the same)
 #
@@ -66,6 +67,8 @@ fi
 
 export GST_PLUGIN_PATH="$PLUGIN_DIR"
 export GST_REGISTRY="$tmp/registry.bin"
+# Build the registry now, so that its plugin scan is not in the first run's time and memory.
+gst-inspect-1.0 xclipfilter >/dev/null
 buffers=$((DURATION * FPS))
 caps="video/x-raw,width=$WIDTH,height=$HEIGHT,framerate=$FPS/1"
 element() { # element NAME
@@ -75,7 +78,7 @@ element() { # element NAME
 
 echo "bench-streams: model $MODEL, ${DURATION} s of ${WIDTH}x${HEIGHT} at $FPS fps per run, sources: $SOURCES," \
 	"frame-interval $FRAME_INTERVAL, batch-size $BATCH_SIZE, batch-timeout $BATCH_TIMEOUT ns, device $DEVICE"
-printf '%-8s %8s %10s %8s %8s %12s %12s %10s\n' streams results windows/s skipped batch p50_ms p95_ms_worst peak_MB
+printf '%-8s %8s %10s %8s %8s %12s %12s %10s %10s\n' streams results windows/s skipped batch p50_ms p95_ms_worst peak_MB cpu_s/win
 for n in $STREAMS; do
 	desc=""
 	if [ "$SOURCES" = n ]; then
@@ -90,7 +93,7 @@ for n in $STREAMS; do
 	fi
 	log="$tmp/run-$n.log"
 	# shellcheck disable=SC2086 # desc is a pipeline description: gst-launch-1.0 wants it split
-	eval /usr/bin/time -f "peak_rss_kb=%M" -o "$tmp/time-$n" gst-launch-1.0 -m -e $desc >"$log" 2>&1 || {
+	eval /usr/bin/time -f "peak_rss_kb=%M cpu_s=%U+%S" -o "$tmp/time-$n" gst-launch-1.0 -m -e $desc >"$log" 2>&1 || {
 		echo "bench-streams: gst-launch-1.0 failed for $n streams:" >&2
 		tail -20 "$log" >&2
 		exit 1
@@ -110,7 +113,8 @@ for line in open(log, errors="replace"):
         batches.append(int(m.group(4)))
 if re.search(r"ERROR", open(log, errors="replace").read()):
     print("warning: errors in", log, file=sys.stderr)
-rss = int(re.search(r"peak_rss_kb=(\d+)", open(timef).read()).group(1)) / 1024
+tm = re.search(r"peak_rss_kb=(\d+) cpu_s=([0-9.]+)\+([0-9.]+)", open(timef).read())
+rss, cpu = int(tm.group(1)) / 1024, float(tm.group(2)) + float(tm.group(3))
 def q(v, p):
     v = sorted(v)
     return v[min(len(v) - 1, max(0, -(-int(p * len(v) * 1000) // 1000) - 1))] if v else float("nan")
@@ -121,9 +125,9 @@ r = {"streams": n, "streams_with_results": len(lat), "results": results, "window
      "skipped": sum(skipped.values()), "batch_mean": statistics.mean(batches) if batches else 0,
      "p50_ms_median": statistics.median(p50s) if p50s else float("nan"), "p95_ms_worst": max(p95s) if p95s else float("nan"),
      "per_stream": {k: {"results": len(v), "p50_ms": q(v, 0.5), "p95_ms": q(v, 0.95), "skipped": skipped[k]} for k, v in sorted(lat.items())},
-     "peak_rss_mb": rss}
-print("%-8d %8d %10.2f %8d %8.2f %12.1f %12.1f %10.0f" % (n, results, r["windows_per_s"], r["skipped"], r["batch_mean"],
-      r["p50_ms_median"], r["p95_ms_worst"], rss))
+     "peak_rss_mb": rss, "cpu_s": cpu, "cpu_s_per_result": cpu / results if results else float("nan")}
+print("%-8d %8d %10.2f %8d %8.2f %12.1f %12.1f %10.0f %10.3f" % (n, results, r["windows_per_s"], r["skipped"], r["batch_mean"],
+      r["p50_ms_median"], r["p95_ms_worst"], rss, r["cpu_s_per_result"]))
 if len(lat) != n:
     print("warning: only %d of %d streams produced results" % (len(lat), n), file=sys.stderr)
 if out:

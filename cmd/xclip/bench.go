@@ -117,7 +117,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	streamsMode := given["streams"] || given["fps"] || given["batch-timeout"]
 	if streamsMode && !given["batch"] {
-		*batch = engine.DefaultBatchConfig.MaxBatch
+		*batch = engine.DefaultMaxBatch
 	}
 	switch {
 	case *dir == "":

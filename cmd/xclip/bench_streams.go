@@ -15,21 +15,24 @@ import (
 // streamsResult is what `xclip bench --streams N` adds: N engines, as N elements in one process,
 // sharing one model through one engine.Scheduler.
 type streamsResult struct {
-	BatchSize      int       `json:"batch_size"`       // the scheduler's most windows per pass
-	BatchTimeoutMS float64   `json:"batch_timeout_ms"` // how long a window may wait for others
-	FPS            float64   `json:"fps"`              // frames per second per stream (0: as fast as the model goes, blocking)
-	WallS          float64   `json:"wall_s"`           // time to the last result
-	Windows        uint64    `json:"windows"`          // windows classified, all streams
-	AggregateWPS   float64   `json:"aggregate_windows_per_s"`
-	Passes         uint64    `json:"passes"`         // forward passes the scheduler ran
-	BatchMean      float64   `json:"batch_mean"`     // windows per pass
-	LargestBatch   uint64    `json:"batch_max"`      // most windows in one pass
-	LatencyP50MS   []float64 `json:"latency_p50_ms"` // per stream: window cut to result (InferenceTime)
-	LatencyP95MS   []float64 `json:"latency_p95_ms"`
-	StreamWindows  []int     `json:"stream_windows"` // results per stream
-	Skipped        []uint64  `json:"skipped"`        // windows skipped per stream
-	WorstP95MS     float64   `json:"latency_p95_ms_worst"`
-	SkippedTotal   uint64    `json:"skipped_total"`
+	BatchSize      int     `json:"batch_size"`       // the scheduler's most windows per pass
+	BatchTimeoutMS float64 `json:"batch_timeout_ms"` // how long a window may wait for others
+	FPS            float64 `json:"fps"`              // frames per second per stream (0: as fast as the model goes, blocking)
+	WallS          float64 `json:"wall_s"`           // time to the last result
+	Windows        uint64  `json:"windows"`          // windows classified, all streams
+	AggregateWPS   float64 `json:"aggregate_windows_per_s"`
+	// CPUSPerWindow is the process's CPU seconds per classified window: what sharing costs or saves,
+	// whatever else the machine is doing (windows/s falls with other load; this does not).
+	CPUSPerWindow float64   `json:"cpu_s_per_window"`
+	Passes        uint64    `json:"passes"`         // forward passes the scheduler ran
+	BatchMean     float64   `json:"batch_mean"`     // windows per pass
+	LargestBatch  uint64    `json:"batch_max"`      // most windows in one pass
+	LatencyP50MS  []float64 `json:"latency_p50_ms"` // per stream: window cut to result (InferenceTime)
+	LatencyP95MS  []float64 `json:"latency_p95_ms"`
+	StreamWindows []int     `json:"stream_windows"` // results per stream
+	Skipped       []uint64  `json:"skipped"`        // windows skipped per stream
+	WorstP95MS    float64   `json:"latency_p95_ms_worst"`
+	SkippedTotal  uint64    `json:"skipped_total"`
 }
 
 // benchModel is the classifier the streams share: the model's own ClassifyBatch and preprocessing,
@@ -116,7 +119,7 @@ func runStreams(m *model.Model, text *model.Tensor, n, perStream int, cfg engine
 	for s := range frames {
 		frames[s] = benchFrames(s, t)
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuSeconds()
 	var wg sync.WaitGroup
 	for s, e := range engines {
 		wg.Add(1)
@@ -136,12 +139,16 @@ func runStreams(m *model.Model, text *model.Tensor, n, perStream int, cfg engine
 	}
 	wg.Wait()
 	res.WallS = time.Since(start).Seconds()
+	cpu := cpuSeconds() - cpu0
 	st := sched.Stats()
 	res.Windows, res.Passes, res.LargestBatch = st.Windows, st.Batches, st.LargestBatch
 	if st.Batches > 0 {
 		res.BatchMean = float64(st.Windows) / float64(st.Batches)
 	}
 	res.AggregateWPS = float64(st.Windows) / res.WallS
+	if st.Windows > 0 {
+		res.CPUSPerWindow = cpu / float64(st.Windows)
+	}
 	for s, e := range engines {
 		sort.Float64s(lat[s])
 		res.LatencyP50MS[s], res.LatencyP95MS[s] = nearestRank(lat[s], 0.5), nearestRank(lat[s], 0.95)
@@ -174,8 +181,8 @@ func printStreams(w io.Writer, r *benchResult) {
 	if s.FPS > 0 {
 		mode = fmt.Sprintf("live streams at %.1f frames/s each", s.FPS)
 	}
-	fmt.Fprintf(w, "  windows        %d in %.2f s (%s): %.2f windows/s aggregate; %d passes, %.2f windows per pass (most %d)\n",
-		s.Windows, s.WallS, mode, s.AggregateWPS, s.Passes, s.BatchMean, s.LargestBatch)
+	fmt.Fprintf(w, "  windows        %d in %.2f s (%s): %.2f windows/s aggregate; CPU %.3f s per window; %d passes, %.2f windows per pass (most %d)\n",
+		s.Windows, s.WallS, mode, s.AggregateWPS, s.CPUSPerWindow, s.Passes, s.BatchMean, s.LargestBatch)
 	for i := range s.LatencyP50MS {
 		fmt.Fprintf(w, "  stream %-3d     %d windows, latency p50 %.1f ms, p95 %.1f ms, %d skipped\n",
 			i, s.StreamWindows[i], s.LatencyP50MS[i], s.LatencyP95MS[i], s.Skipped[i])

@@ -244,7 +244,7 @@ func TestBenchStreams(t *testing.T) {
 	}
 	s := r.StreamsRun
 	if r.Streams != streams || s.BatchSize != 8 || s.Windows != streams*runs || s.SkippedTotal != 0 || !(s.AggregateWPS > 0) ||
-		s.Passes == 0 || s.Passes > s.Windows || s.LargestBatch > streams || !(r.PeakRSSMB > 0) {
+		s.Passes == 0 || s.Passes > s.Windows || !(s.CPUSPerWindow > 0) || s.LargestBatch > streams || !(r.PeakRSSMB > 0) {
 		t.Errorf("blocking streams: %s", out)
 	}
 	for i := range streams {

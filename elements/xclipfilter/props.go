@@ -82,7 +82,7 @@ const (
 	defaultStatsInterval = 0.0
 	// defaultBatchSize batches up to 8 streams' windows; defaultBatchTimeout never waits for them, so
 	// that a single stream's latency is what it was before instances were shared.
-	defaultBatchSize    = 8
+	defaultBatchSize    = engine.DefaultMaxBatch
 	defaultBatchTimeout = 0
 	maxBatchTimeout     = 10_000_000_000 // ns: 10 s
 )

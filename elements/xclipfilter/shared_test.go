@@ -95,6 +95,9 @@ func TestModelInstanceID(t *testing.T) {
 			}
 		}
 	}
+	if msg := startFailure(t, fmt.Sprintf(`model="%s" labels="a" model-instance-id=%s`, tinyA(t), strings.Repeat("x", 300)), time.Minute); !strings.Contains(msg, "model-instance-id") {
+		t.Errorf("a model-instance-id of 300 bytes: %s", msg)
+	}
 	r = mustRun(t, teeDesc(t, 6, "batch-size=2", "batch-size=3"), runOpts{})
 	warned := false
 	for _, w := range r.warnings {
