@@ -19,7 +19,7 @@
 #   WIDTH, HEIGHT  frame size (default 320x240)
 #   SOURCES        tee (default: one source teed into N branches) or n (N sources)
 #   FRAME_INTERVAL, WINDOW_STRIDE, BATCH_SIZE, BATCH_TIMEOUT (ns), DEVICE, PRECISION: the element's
-#                  properties (defaults 1, 0, 8, 0, cpu, auto). DEVICE=cuda needs make plugin-cuda.
+#                  properties (defaults 1, 0, 4, 0, cpu, auto). DEVICE=cuda needs make plugin-cuda.
 #   PLUGIN_DIR     folder of libgstxclip.so (default bin)
 #   JSON           file to write every run's figures to, one JSON object per line (optional)
 set -euo pipefail
@@ -33,7 +33,7 @@ HEIGHT=${HEIGHT:-240}
 SOURCES=${SOURCES:-tee}
 FRAME_INTERVAL=${FRAME_INTERVAL:-1}
 WINDOW_STRIDE=${WINDOW_STRIDE:-0}
-BATCH_SIZE=${BATCH_SIZE:-8}
+BATCH_SIZE=${BATCH_SIZE:-4}
 BATCH_TIMEOUT=${BATCH_TIMEOUT:-0}
 DEVICE=${DEVICE:-cpu}
 PRECISION=${PRECISION:-auto}

@@ -91,7 +91,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	device := fs.String("device", "cpu", "backend: cpu, cuda (CUDA builds: make xclip-cuda) or auto")
 	dtype := fs.String("dtype", "", "weights: auto, fp32 or bf16 (CPU default auto: bf16 with AMX, else fp32; CUDA default bf16, also fp16); with --torch the reference runs in the same format (bf16 or fp32)")
 	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")
-	batch := fs.Int("batch", 1, "windows per EncodeVideo call (as from different streams); with --streams the scheduler's batch size (default 8)")
+	batch := fs.Int("batch", 1, "windows per EncodeVideo call (as from different streams); with --streams the scheduler's batch size (default 4)")
 	streams := fs.Int("streams", 1, "run N streams (engines, as N elements in one process) through one shared model and scheduler, --runs windows each, and report aggregate windows/s, per-stream p50/p95 latency, skipped windows and peak RSS")
 	batchTimeout := fs.Duration("batch-timeout", 0, "with --streams: how long a window may wait for others to fill its pass (0: never)")
 	fps := fs.Float64("fps", 0, "with --streams: feed each stream this many frames a second as a live source (non-blocking: windows the model cannot serve in time are skipped); 0: blocking, as fast as the model goes")
@@ -106,7 +106,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	torchRuns := fs.Int("torch-runs", 3, "timed runs of the PyTorch reference per thread count")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first round's timed runs to this file")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: xclip bench --model DIR [--device cpu|cuda|auto] [--dtype fp32|bf16|fp16] [--threads N] [--batch N] [--json] [flags]\n\n")
+		fmt.Fprint(stderr, "usage: xclip bench --model DIR [--device cpu|cuda|auto] [--dtype fp32|bf16|fp16] [--threads N] [--batch N] [--json] [flags]\n"+
+			"       xclip bench --model DIR --streams N [--fps F] [--batch N] [--batch-timeout D] [--runs N] [--json]\n\n")
 		fs.PrintDefaults()
 	}
 	rest, err := parseFlags(fs, args)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xclipfilter/xclipfilter/engine"
 )
 
 // TestBenchJSON runs `xclip bench --json` on the tiny checkpoint with each dtype and checks the
@@ -243,7 +245,7 @@ func TestBenchStreams(t *testing.T) {
 		t.Fatalf("not a streams report (%v): %s", err, out)
 	}
 	s := r.StreamsRun
-	if r.Streams != streams || s.BatchSize != 8 || s.Windows != streams*runs || s.SkippedTotal != 0 || !(s.AggregateWPS > 0) ||
+	if r.Streams != streams || s.BatchSize != engine.DefaultMaxBatch || s.Windows != streams*runs || s.SkippedTotal != 0 || !(s.AggregateWPS > 0) ||
 		s.Passes == 0 || s.Passes > s.Windows || !(s.CPUSPerWindow > 0) || s.LargestBatch > streams || !(r.PeakRSSMB > 0) {
 		t.Errorf("blocking streams: %s", out)
 	}

@@ -246,7 +246,7 @@
 //	                 uint     1-10000, default 2: windows below exit to end (writable in PLAYING)
 //	event-thresholds string   per-label "label=entry/exit;..." (writable in PLAYING)
 //	stats-interval   double   0-86400 s, default 0 (off): xclip-stats period (writable in PLAYING)
-//	batch-size       uint     1-64, default 8: most windows of different streams in one forward pass
+//	batch-size       uint     1-64, default 4: most windows of different streams in one forward pass
 //	                          of the shared model instance (1: no batching; see below)
 //	batch-timeout    guint64  0-10000000000 ns, default 0: how long a window may wait for others to
 //	                          join its pass (0: never, a single stream's latency is unchanged)

@@ -80,7 +80,7 @@ const (
 	// defaultStatsInterval is off: the bus (and gst-launch-1.0 -m) carries no periodic message unless
 	// asked for.
 	defaultStatsInterval = 0.0
-	// defaultBatchSize batches up to 8 streams' windows; defaultBatchTimeout never waits for them, so
+	// defaultBatchSize batches up to 4 streams' windows; defaultBatchTimeout never waits for them, so
 	// that a single stream's latency is what it was before instances were shared.
 	defaultBatchSize    = engine.DefaultMaxBatch
 	defaultBatchTimeout = 0
