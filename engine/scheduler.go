@@ -195,9 +195,7 @@ func (s *Scheduler) next() ([]*request, bool) {
 		}
 		select {
 		case <-s.wake:
-			if !timer.Stop() {
-				<-timer.C
-			}
+			timer.Stop() // Go 1.23 timers: nothing stale to drain, Reset is safe after Stop
 		case <-timer.C:
 		}
 	}
