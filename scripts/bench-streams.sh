@@ -92,8 +92,8 @@ for n in $STREAMS; do
 		done
 	fi
 	log="$tmp/run-$n.log"
-	# shellcheck disable=SC2086 # desc is a pipeline description: gst-launch-1.0 wants it split
-	eval /usr/bin/time -f "peak_rss_kb=%M cpu_s=%U+%S" -o "$tmp/time-$n" gst-launch-1.0 -m -e $desc >"$log" 2>&1 || {
+	eval "set -- $desc" # split as the shell would: the quoted model and labels stay one word each
+	/usr/bin/time -f "peak_rss_kb=%M cpu_s=%U+%S" -o "$tmp/time-$n" gst-launch-1.0 -m -e "$@" >"$log" 2>&1 || {
 		echo "bench-streams: gst-launch-1.0 failed for $n streams:" >&2
 		tail -20 "$log" >&2
 		exit 1
