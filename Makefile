@@ -107,6 +107,7 @@ bench-model:
 # latency, peak RSS. STREAMS, DURATION, SOURCES=n, BATCH_SIZE, BATCH_TIMEOUT, DEVICE, MODEL=DIR or
 # REALSIZE=1 (a base-patch32-8f sized checkpoint from formula weights): see scripts/bench-streams.sh.
 # For N streams through the engine without GStreamer: bin/xclip bench --model DIR --streams N.
+# On a GPU: make plugin-cuda && PLUGIN_DIR=bin/cuda DEVICE=cuda BATCH_SIZE=16 scripts/bench-streams.sh
 bench-streams: plugin
 	PLUGIN_DIR=$(abspath $(BIN)) scripts/bench-streams.sh
 

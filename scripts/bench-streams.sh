@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Multi-stream pipeline benchmark: N xclipfilter elements in one gst-launch-1.0 process, sharing one
 # model instance, for each N in STREAMS. Each run plays a live source for DURATION seconds, teed into N
-# branches (or N sources with SOURCES=n), and reports per N: results, aggregate windows/s (results
-# over DURATION), windows skipped, the mean batch, the median over streams of each stream's p50 and
+# branches (or N sources with SOURCES=n), and reports per N: results (not counting the windows
+# finished at EOS), aggregate windows/s (those results over DURATION), windows skipped, the mean batch, the median over streams of each stream's p50 and
 # the worst stream's p95 result latency (the element's inference-time: the window reaching inference
 # to its result, including the wait for the shared pass), peak RSS and the process's CPU seconds per
 # result (/usr/bin/time: unlike windows/s, robust to other load on the machine).
@@ -20,7 +20,7 @@
 #   SOURCES        tee (default: one source teed into N branches) or n (N sources)
 #   FRAME_INTERVAL, WINDOW_STRIDE, BATCH_SIZE, BATCH_TIMEOUT (ns), DEVICE, PRECISION: the element's
 #                  properties (defaults 1, 0, 4, 0, cpu, auto). DEVICE=cuda needs make plugin-cuda.
-#   PLUGIN_DIR     folder of libgstxclip.so (default bin)
+#   PLUGIN_DIR     folder of libgstxclip.so (default bin; bin/cuda for make plugin-cuda, with DEVICE=cuda)
 #   JSON           file to write every run's figures to, one JSON object per line (optional)
 set -euo pipefail
 
@@ -102,14 +102,17 @@ for n in $STREAMS; do
 import json, re, statistics, sys
 log, timef, n, duration, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
 msg = re.compile(r'from element "([^"]+)" \(element\): xclip, .*?inference-time=\(double\)([0-9.e+-]+), '
-                 r'windows-skipped=\(guint64\)(\d+), batch=\(guint64\)(\d+)')
-lat, skipped, batches = {}, {}, []
+                 r'windows-skipped=\(guint64\)(\d+), batch=\(guint64\)(\d+), final=\(boolean\)(\w+)')
+lat, skipped, batches, finals = {}, {}, [], 0
 for line in open(log, errors="replace"):
     m = msg.search(line)
     if m:
         name = m.group(1)
+        skipped[name] = max(skipped.get(name, 0), int(m.group(3)))
+        if m.group(5) == "true":  # the window finished at EOS: not part of the live run
+            finals += 1
+            continue
         lat.setdefault(name, []).append(float(m.group(2)))
-        skipped[name] = int(m.group(3))
         batches.append(int(m.group(4)))
 if re.search(r"ERROR", open(log, errors="replace").read()):
     print("warning: errors in", log, file=sys.stderr)
@@ -121,11 +124,11 @@ def q(v, p):
 results = sum(len(v) for v in lat.values())
 p50s = [q(v, 0.5) for v in lat.values()]
 p95s = [q(v, 0.95) for v in lat.values()]
-r = {"streams": n, "streams_with_results": len(lat), "results": results, "windows_per_s": results / duration,
+r = {"streams": n, "streams_with_results": len(lat), "results": results, "final_results": finals, "windows_per_s": results / duration,
      "skipped": sum(skipped.values()), "batch_mean": statistics.mean(batches) if batches else 0,
      "p50_ms_median": statistics.median(p50s) if p50s else float("nan"), "p95_ms_worst": max(p95s) if p95s else float("nan"),
      "per_stream": {k: {"results": len(v), "p50_ms": q(v, 0.5), "p95_ms": q(v, 0.95), "skipped": skipped[k]} for k, v in sorted(lat.items())},
-     "peak_rss_mb": rss, "cpu_s": cpu, "cpu_s_per_result": cpu / results if results else float("nan")}
+     "peak_rss_mb": rss, "cpu_s": cpu, "cpu_s_per_result": cpu / (results + finals) if results + finals else float("nan")}
 print("%-8d %8d %10.2f %8d %8.2f %12.1f %12.1f %10.0f %10.3f" % (n, results, r["windows_per_s"], r["skipped"], r["batch_mean"],
       r["p50_ms_median"], r["p95_ms_worst"], rss, r["cpu_s_per_result"]))
 if len(lat) != n:
