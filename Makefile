@@ -14,7 +14,7 @@ BIN         ?= bin
 XCLIP_GOLDEN ?= $(wildcard $(abspath ../shared/golden))
 export XCLIP_GOLDEN
 
-.PHONY: all setup build plugin run test test-short vet fuzz bench clean install uninstall
+.PHONY: all setup build plugin run test test-short vet fuzz bench bench-streams clean install uninstall
 
 all: build
 
@@ -101,6 +101,15 @@ bench-model:
 		echo "whose base-patch32-8f is timed; ../shared/golden is used when it exists)." >&2; exit 2; }
 	$(BIN)/xclip bench --model $(BENCH_MODEL) --dtype fp32 $(if $(BENCH_TORCH),--torch $(BENCH_TORCH)) $(BENCH_FLAGS)
 	$(BIN)/xclip bench --model $(BENCH_MODEL) --dtype bf16 $(if $(BENCH_TORCH),--torch $(BENCH_TORCH)) $(BENCH_FLAGS)
+
+# Multi-stream pipeline benchmark: N xclipfilter elements sharing one model in one gst-launch-1.0 process
+# (a live source teed N ways), N = 1 2 4 8 16: aggregate windows/s, skipped windows, per-stream p50/p95
+# latency, peak RSS. STREAMS, DURATION, SOURCES=n, BATCH_SIZE, BATCH_TIMEOUT, DEVICE, MODEL=DIR or
+# REALSIZE=1 (a base-patch32-8f sized checkpoint from formula weights): see scripts/bench-streams.sh.
+# For N streams through the engine without GStreamer: bin/xclip bench --model DIR --streams N.
+# On a GPU: make plugin-cuda && PLUGIN_DIR=bin/cuda DEVICE=cuda BATCH_SIZE=16 scripts/bench-streams.sh
+bench-streams: plugin
+	PLUGIN_DIR=$(abspath $(BIN)) scripts/bench-streams.sh
 
 clean:
 	rm -rf $(BIN)

@@ -5,6 +5,11 @@
 //
 // The GStreamer element and the command line share it; the command line runs it Blocking, so that a
 // file is classified window by window without skips.
+//
+// Several engines can share one model through a Scheduler (Config.Scheduler): each still has its own
+// window, labels, skip count and result order, but the windows that several streams have ready at the
+// same moment go through the model in one forward pass. A Registry gives the engines of one process
+// one Scheduler per checkpoint, device and precision.
 package engine
 
 import (
@@ -59,10 +64,15 @@ type Result struct {
 	// Nanoseconds; ClockTimeNone when unknown.
 	WindowStart, WindowEnd, RunningTime, StreamTime uint64
 	StartRunningTime, StartStreamTime               uint64
-	InferenceTime                                   float64 // milliseconds
-	WindowsSkipped                                  uint64  // windows skipped since the start because inference was busy
-	Final                                           bool    // the window finished at end of stream (Drain)
-	Source                                          string  // the element's source property, else its name; "" from the engine
+	// InferenceTime is the time from the window reaching inference to its result, in milliseconds:
+	// preprocessing, the wait for a Scheduler's pass, if any, and the pass.
+	InferenceTime float64
+	// Batch is the number of windows in the forward pass that classified this one (1 without a
+	// Scheduler; 0 when the window failed before reaching the model).
+	Batch          int
+	WindowsSkipped uint64 // windows skipped since the start because inference was busy
+	Final          bool   // the window finished at end of stream (Drain)
+	Source         string // the element's source property, else its name; "" from the engine
 	// Err is set when inference failed; the other fields but the times are then empty. The element
 	// never delivers such a result (it posts a warning instead).
 	Err error
@@ -98,6 +108,10 @@ type Config struct {
 	WindowStride int
 	// Blocking makes Push wait for the inference goroutine instead of skipping a window (offline use).
 	Blocking bool
+	// Scheduler, when set, classifies the windows (Classify is then not called): engines that share
+	// one batch windows of different streams into one forward pass. The engine's own Classifier still
+	// encodes its labels and preprocesses its frames. Nil: the engine calls Classify itself.
+	Scheduler *Scheduler
 }
 
 // Engine is safe for use from several goroutines, but Push, Reset and Drain are meant for one
@@ -400,7 +414,12 @@ func (e *Engine) run(j job) (r Result) {
 		r.Err = err
 		return r
 	}
-	logits, err := e.c.Classify(pixels, j.labels.feats)
+	var logits []float32
+	if s := e.cfg.Scheduler; s != nil {
+		logits, r.Batch, err = s.Classify(pixels, j.labels.feats)
+	} else if logits, err = e.c.Classify(pixels, j.labels.feats); err == nil {
+		r.Batch = 1
+	}
 	if err != nil {
 		r.Err = err
 		return r

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/xclipfilter/xclipfilter/backend"
 	"github.com/xclipfilter/xclipfilter/cpu"
+	"github.com/xclipfilter/xclipfilter/engine"
 	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/internal/gemm"
 	"github.com/xclipfilter/xclipfilter/model"
@@ -69,6 +71,9 @@ type benchResult struct {
 	// when ours is bf16, so that the ratio compares like with like; else fp32.
 	TorchDType          string  `json:"torch_dtype,omitempty"`
 	TorchGemmBF16GFLOPS float64 `json:"torch_gemm_bf16_gflops,omitempty"` // bf16 runs: its bf16 F.linear rate at the roofline shape
+
+	// StreamsRun is the run of --streams N: N engines sharing the model through one scheduler.
+	StreamsRun *streamsResult `json:"streams_run,omitempty"`
 }
 
 // torchResult is one run of ../shared/bench/torch_xclip.py --bench (its JSON, as printed).
@@ -89,8 +94,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	device := fs.String("device", "cpu", deviceUsage)
 	dtype := fs.String("dtype", "auto", dtypeUsage+"; with --torch the reference runs in the same format (bf16 or fp32)")
 	threads := fs.Int("threads", runtime.GOMAXPROCS(0), threadsUsage)
-	batch := fs.Int("batch", 1, "windows per ClassifyBatch call (as from different streams)")
-	streams := fs.Int("streams", 1, "goroutines running windows at once on the one model (as several elements in one process)")
+	batch := fs.Int("batch", 1, "windows per EncodeVideo call (as from different streams); with --streams the scheduler's batch size (default 4)")
+	streams := fs.Int("streams", 1, "run N streams (engines, as N elements in one process) through one shared model and scheduler, --runs windows each, and report aggregate windows/s, per-stream p50/p95 latency, skipped windows and peak RSS")
+	batchTimeout := fs.Duration("batch-timeout", 0, "with --streams: how long a window may wait for others to fill its pass (0: never)")
+	fps := fs.Float64("fps", 0, "with --streams: feed each stream this many frames a second as a live source (non-blocking: windows the model cannot serve in time are skipped); 0: blocking, as fast as the model goes")
 	labels := fs.Int("labels", 8, "labels, encoded once and cached")
 	runs := fs.Int("runs", 5, "timed runs per round, after one warm-up")
 	rounds := fs.Int("rounds", 3, "with --torch: rounds of --runs windows, each followed by the PyTorch runs, so that both see the same machine (1 without --torch)")
@@ -102,12 +109,19 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	torchRuns := fs.Int("torch-runs", 3, "timed runs of the PyTorch reference per thread count")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first round's timed runs to this file")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: xclip bench --model DIR [--device cpu|cuda|auto] [--dtype fp32|bf16|fp16] [--threads N] [--batch N] [--json] [flags]\n\n")
+		fmt.Fprint(stderr, "usage: xclip bench --model DIR [--device cpu|cuda|auto] [--dtype fp32|bf16|fp16] [--threads N] [--batch N] [--json] [flags]\n"+
+			"       xclip bench --model DIR --streams N [--fps F] [--batch N] [--batch-timeout D] [--runs N] [--json]\n\n")
 		fs.PrintDefaults()
 	}
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	streamsMode := given["streams"] || given["fps"] || given["batch-timeout"]
+	if streamsMode && !given["batch"] {
+		*batch = engine.DefaultMaxBatch
 	}
 	switch {
 	case *dir == "":
@@ -116,6 +130,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("unexpected arguments %q", rest)}
 	case *batch < 1 || *streams < 1 || *runs < 1 || *rounds < 1 || *labels < 1 || *threads < 0:
 		return usageError{errors.New("--batch, --streams, --runs, --rounds and --labels must be >= 1, --threads >= 0")}
+	case streamsMode && (*batch > engine.MaxBatchLimit || *batchTimeout < 0 || *fps < 0 || *torchScript != ""):
+		return usageError{fmt.Errorf("with --streams: --batch at most %d, --batch-timeout and --fps not negative, no --torch", engine.MaxBatchLimit)}
 	}
 	var tthreads []int
 	for _, f := range strings.Split(*torchThreads, ",") {
@@ -188,6 +204,26 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := window(); err != nil { // warm-up
 		return err
+	}
+	if streamsMode {
+		if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+			r.LoadAvg = strings.TrimSpace(string(la))
+		}
+		sr, err := runStreams(m, text, *streams, *runs, engine.BatchConfig{MaxBatch: *batch, Timeout: *batchTimeout}, *fps)
+		if err != nil {
+			return err
+		}
+		r.StreamsRun = &sr
+		r.PeakRSSMB = peakRSSMB()
+		r.WindowsPerS = sr.AggregateWPS
+		if sr.Windows > 0 {
+			r.WindowSMedian = sr.WallS / float64(sr.Windows)
+		}
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(r)
+		}
+		printStreams(stdout, &r)
+		return nil
 	}
 	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
 		r.LoadAvg = strings.TrimSpace(string(la))

@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xclipfilter/xclipfilter/engine"
 )
 
 // TestBenchJSON runs `xclip bench --json` on the tiny checkpoint with each dtype and checks the
@@ -224,5 +227,46 @@ echo "{\"peer\": \"stand-in\", \"dtype\": \"$dtype\", \"threads\": $threads, \"b
 			strings.Contains(out, "pytorch bf16") != (dt == "bf16") {
 			t.Errorf("%s: text output does not name the formats:\n%s", dt, out)
 		}
+	}
+}
+
+// TestBenchStreams: --streams N runs N engines through one shared scheduler; blocking streams
+// classify every window, live ones (--fps) count what they skip, and the report has the per-stream
+// figures.
+func TestBenchStreams(t *testing.T) {
+	const streams, runs = 3, 4
+	code, out, errOut := runCLI(t, "bench", "--model", tinyModelDir(t), "--streams", fmt.Sprint(streams), "--runs", fmt.Sprint(runs),
+		"--roofline=false", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r benchResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil || r.StreamsRun == nil {
+		t.Fatalf("not a streams report (%v): %s", err, out)
+	}
+	s := r.StreamsRun
+	if r.Streams != streams || s.BatchSize != engine.DefaultMaxBatch || s.Windows != streams*runs || s.SkippedTotal != 0 || !(s.AggregateWPS > 0) ||
+		s.Passes == 0 || s.Passes > s.Windows || !(s.CPUSPerWindow > 0) || s.LargestBatch > streams || !(r.PeakRSSMB > 0) {
+		t.Errorf("blocking streams: %s", out)
+	}
+	for i := range streams {
+		if s.StreamWindows[i] != runs || !(s.LatencyP50MS[i] > 0) || s.LatencyP95MS[i] < s.LatencyP50MS[i] {
+			t.Errorf("stream %d: %d windows, p50 %v p95 %v", i, s.StreamWindows[i], s.LatencyP50MS[i], s.LatencyP95MS[i])
+		}
+	}
+
+	code, out, errOut = runCLI(t, "bench", "--model", tinyModelDir(t), "--streams", "2", "--runs", "6", "--fps", "400",
+		"--batch", "2", "--batch-timeout", "1ms", "--roofline=false")
+	if code != 0 {
+		t.Fatalf("live: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"live streams at 400.0 frames/s", "batch-size 2, batch-timeout 1.0 ms", "stream 1 ", "skipped", "peak RSS"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	if code, _, errOut := runCLI(t, "bench", "--model", tinyModelDir(t), "--streams", "2", "--batch", "65"); code == 0 ||
+		!strings.Contains(errOut, "--batch at most 64") {
+		t.Errorf("--batch 65 with --streams: exit %d, %s", code, errOut)
 	}
 }

@@ -132,7 +132,10 @@
 //	window-end       guint64   PTS of the last frame of the window, ns
 //	running-time     guint64   running time of the last frame, ns
 //	stream-time      guint64   stream time of the last frame, ns
-//	inference-time   double    preprocessing and inference, ms
+//	inference-time   double    preprocessing and inference (with the wait for the shared model's
+//	                           pass), ms
+//	batch            guint64   windows in the forward pass that classified this one (several when
+//	                           elements share the model; see One model for many streams)
 //	windows-skipped  guint64   windows skipped since start because inference was busy (or the
 //	                           labels were still being encoded)
 //	final            boolean   the window was finished at end of stream
@@ -224,6 +227,28 @@
 // inside the element (blocking=true waiting for inference) does not count. gst-launch-1.0 prints the
 // warning and goes on; an application (xclip watch) restarts the source.
 //
+// # One model for many streams
+//
+// Elements in one process that name the same checkpoint (however the path is spelled), device and
+// precision share one model instance: the weights are loaded once, the label features are cached once,
+// and one scheduler runs the windows of every stream. Windows that several streams have ready at the
+// same moment go through the model in one forward pass of at most batch-size windows; with
+// batch-timeout set, a window waits up to that long for others to fill its pass. Each element keeps
+// its own window, labels, prompt template and results, in its own order, and its skip-not-queue
+// behaviour: while its previous window is waiting or in inference, a new one is skipped and counted in
+// windows-skipped (blocking=true waits instead), so no stream's windows pile up. The instance is
+// loaded by the first element to start and freed when the last one stops; its batch-size and
+// batch-timeout are that first element's (an element that starts with other values gets a warning).
+// model-instance-id gives elements separate instances of the same checkpoint, e.g. to keep a
+// latency-critical stream out of the batches of the others:
+//
+//	gst-launch-1.0 videotestsrc is-live=true ! tee name=t \
+//	    t. ! queue ! xclipfilter model=DIR labels="a;b" ! fakesink \
+//	    t. ! queue ! xclipfilter model=DIR labels="c;d" ! fakesink \
+//	    t. ! queue ! xclipfilter model=DIR labels="a;b" model-instance-id=alone ! fakesink
+//
+// The first two share one instance; the third loads its own.
+//
 // # Printing
 //
 // print=text also writes each result to standard output, one line per window: the times of its first
@@ -280,6 +305,13 @@
 //	stats-interval   double   0-86400 s, default 0 (off): xclip-stats period (writable in PLAYING)
 //	stall-timeout    uint     0-86400000 ms, default 10000: no buffer for that long while PLAYING
 //	                          posts a warning and xclip-stalled; 0 off (writable in PLAYING)
+//	batch-size       uint     1-64, default 4: most windows of different streams in one forward pass
+//	                          of the shared model instance (1: no batching; see below)
+//	batch-timeout    guint64  0-10000000000 ns, default 0: how long a window may wait for others to
+//	                          join its pass (0: never, a single stream's latency is unchanged)
+//	model-instance-id
+//	                 string   default "": share the model with every element naming the same model,
+//	                          device and precision; different values load separate instances
 //
 // Properties marked only in NULL/READY are ignored, with a warning, in PAUSED and PLAYING.
 //

@@ -28,6 +28,7 @@ import (
 	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/model"
 	"github.com/xclipfilter/xclipfilter/model/preprocess"
+	"github.com/xclipfilter/xclipfilter/model/tokenizer"
 
 	"github.com/xclipfilter/xclipfilter/elements/internal/gstglue"
 )
@@ -57,7 +58,7 @@ const (
 		"(logits_per_video row), scores (softmax), top-labels, top-scores (GstValueArray of string/double), " +
 		"top-label, top-score, window-start, window-end (PTS of the window's first and last frame), " +
 		"running-time, stream-time (of the last frame; guint64 ns, GST_CLOCK_TIME_NONE when unknown), " +
-		"inference-time (double, ms), windows-skipped (guint64), final (boolean: finished at EOS); " +
+		"inference-time (double, ms), windows-skipped (guint64), batch (guint64: windows in its forward pass), final (boolean: finished at EOS); " +
 		"element message \"xclip-download\" while a model given by hub id downloads at start: file (string), " +
 		"bytes, total (guint64); element message \"xclip-event\" when a label's event starts or ends: label, " +
 		"state (started/ended), start-running-time, start-stream-time, end-running-time, end-stream-time " +
@@ -93,17 +94,11 @@ type filter struct {
 	st       *state
 	skipped  uint64 // windows skipped by the last run, reported after stop
 	callback func(Result)
-
-	loadMu sync.Mutex // guards loaded
-	loaded struct {
-		dir                        string
-		device, precision, threads int
-		c                          *model.Classifier
-	}
 }
 
 // state lives from start to stop.
 type state struct {
+	model   *engine.Shared[*sharedModel] // released by shutdown, after eng is closed
 	eng     *engine.Engine
 	labelWG sync.WaitGroup // the label encoding goroutine
 
@@ -233,16 +228,8 @@ func backendNames(device, precision int) (string, string) {
 	return d, backend.Precision(precision).String()
 }
 
-// classifier loads the model on the device, or returns the one an earlier start loaded from the same
-// folder for the same device, precision and threads.
-func (f *filter) classifier(dir string, device, precision, threads int) (*model.Classifier, error) {
-	f.loadMu.Lock()
-	defer f.loadMu.Unlock()
-	if f.loaded.c != nil && f.loaded.dir == dir && f.loaded.device == device && f.loaded.precision == precision &&
-		f.loaded.threads == threads {
-		return f.loaded.c, nil
-	}
-	f.loaded.c = nil
+// loadClassifier loads the model on the device (for acquireModel, when no running element holds it).
+func (f *filter) loadClassifier(dir string, device, precision, threads int) (*model.Classifier, error) {
 	dev, prec := backendNames(device, precision)
 	b, note, err := backend.Open(dev, prec, threads)
 	if err != nil {
@@ -266,36 +253,47 @@ func (f *filter) classifier(dir string, device, precision, threads int) (*model.
 	if err != nil {
 		return nil, &startError{domainResource, codeNotFound, fmt.Sprintf("cannot load the X-CLIP model %s: %v", dir, err)}
 	}
-	c.Warn = func(msg string) { f.postMessage(false, domainResource, codeSettings, msg, "") }
-	f.loaded.dir, f.loaded.device, f.loaded.precision, f.loaded.threads, f.loaded.c = dir, device, precision, threads, c
 	return c, nil
 }
 
-// prompted is the classifier with the test hooks. (The prompt template is applied by the label set:
-// model.PlainLabelSet, model.NewLabelSet.)
+// prompted is one element's view of a shared classifier: it warns on the element about prompts too
+// long for the text encoder, and applies the labels test hook. (The prompt template is applied by the
+// label set: model.PlainLabelSet, model.NewLabelSet.) Inference goes through the instance's scheduler
+// (sharedModel).
 type prompted struct {
-	*model.Classifier
+	c      *sharedModel
+	warn   func(msg string)
+	warned *sync.Map // truncated prompts already warned about: once per text, as when the classifier warned
 }
+
+func (p prompted) NumFrames() int { return p.c.NumFrames() }
+
+func (p prompted) Pixels(frames []preprocess.Frame) ([]float32, error) { return p.c.Pixels(frames) }
 
 func (p prompted) EncodeLabels(texts []string) (*model.Tensor, error) {
 	if d := time.Duration(labelsDelay.Load()); d > 0 {
 		time.Sleep(d)
 	}
-	return p.Classifier.EncodeLabels(texts)
+	// The instance's classifier is shared: its truncation notices would reach whichever element set
+	// its Warn. Each element checks its own prompts instead.
+	for i, tr := range p.c.Tokenizer.EncodeBatch(texts, tokenizer.MaxLength, 0).Truncated {
+		if !tr || p.warn == nil {
+			continue
+		}
+		if _, again := p.warned.LoadOrStore(texts[i], true); !again {
+			p.warn(fmt.Sprintf("label %.200q is longer than %d tokens and was truncated", texts[i], tokenizer.MaxLength))
+		}
+	}
+	return p.c.EncodeLabels(texts)
 }
 
+// Classify is the engine's path without a scheduler, which the element does not take.
 func (p prompted) Classify(pixels []float32, labels *model.Tensor) ([]float32, error) {
-	if d := time.Duration(inferenceDelay.Load()); d > 0 {
-		time.Sleep(d)
+	out, err := p.c.ClassifyBatch(pixels, []*model.Tensor{labels})
+	if err != nil {
+		return nil, err
 	}
-	if inferencePanic.Load() {
-		panic("injected inference fault")
-	}
-	logits, err := p.Classifier.Classify(pixels, labels)
-	if m := inferenceMangle.Load(); m != nil && err == nil {
-		(*m)(logits)
-	}
-	return logits, err
+	return out[0], nil
 }
 
 // open checks the settings, loads the model and starts an engine.
@@ -326,23 +324,30 @@ func (f *filter) open(s settings) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := f.classifier(dir, s.device, s.precision, int(s.threads))
-	if err != nil {
-		return nil, err
-	}
 	if err := checkThresholds(s.eventEntry, s.eventExit); err != nil {
 		return nil, settingsError("%v", err)
 	}
-	cfg := engine.Config{FrameInterval: int(s.frameInterval), WindowStride: int(s.windowStride), Blocking: s.blocking}
+	if err := checkInstanceID(s.instanceID); err != nil {
+		return nil, settingsError("%v", err)
+	}
+	shared, err := f.acquireModel(dir, s)
+	if err != nil {
+		return nil, err
+	}
+	c := shared.Classifier
+	cfg := engine.Config{FrameInterval: int(s.frameInterval), WindowStride: int(s.windowStride), Blocking: s.blocking,
+		Scheduler: shared.Scheduler}
 	if cfg.WindowStride == 0 {
 		cfg.WindowStride = c.NumFrames()
 	}
-	st := &state{fileThresholds: labels.thresholds}
+	st := &state{model: shared, fileThresholds: labels.thresholds}
 	began := time.Now()
 	n := len(labels.set.Names)
-	eng, err := engine.StartLabelSet(prompted{c}, cfg, labels.set, func(r engine.Result) { f.onResult(st, r) },
+	warn := func(msg string) { f.postMessage(false, domainResource, codeSettings, msg, "") }
+	eng, err := engine.StartLabelSet(prompted{c, warn, &sync.Map{}}, cfg, labels.set, func(r engine.Result) { f.onResult(st, r) },
 		func(err error) { f.labelsEncoded(n, time.Since(began), err, true) })
 	if err != nil {
+		shared.Release()
 		return nil, settingsError("%v", err)
 	}
 	st.eng = eng

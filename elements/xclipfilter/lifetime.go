@@ -47,12 +47,13 @@ func (f *filter) withSelf(fn func(self unsafe.Pointer)) bool {
 	return true
 }
 
-// shutdown stops the engine (interrupting label encoding) and waits for every goroutine of the state.
+// shutdown stops the engine (interrupting label encoding), gives the model instance back and waits for every goroutine of the state.
 // After it returns nothing of this state posts anything.
 func (st *state) shutdown() {
 	close(st.watchStop)
 	st.watchWG.Wait()
 	st.eng.Close()
+	st.model.Release() // the last element to stop frees the model
 	st.labelWG.Wait()
 	close(st.statsStop)
 	st.statsWG.Wait()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/xclipfilter/xclipfilter/backend"
 	"github.com/xclipfilter/xclipfilter/elements/internal/gstglue"
+	"github.com/xclipfilter/xclipfilter/engine"
 	"github.com/xclipfilter/xclipfilter/model"
 )
 
@@ -47,6 +48,10 @@ type settings struct {
 	eventThresholds       string  // per-label overrides, checked by ParseEventThresholds
 	statsInterval         float64 // seconds; 0: no xclip-stats
 	stallTimeout          uint    // ms; 0: no stall detection
+
+	batchSize    uint   // most windows of the model instance's forward pass
+	batchTimeout uint64 // ns a window may wait for others to join its pass
+	instanceID   string // model-instance-id: "" shares the instance
 }
 
 // eventConfig is the label events' configuration for the next window.
@@ -70,6 +75,11 @@ const (
 	// defaultStatsInterval is off: the bus (and gst-launch-1.0 -m) carries no periodic message unless
 	// asked for.
 	defaultStatsInterval = 0.0
+	// defaultBatchSize batches up to 4 streams' windows; defaultBatchTimeout never waits for them, so
+	// that a single stream's latency is what it was before instances were shared.
+	defaultBatchSize    = engine.DefaultMaxBatch
+	defaultBatchTimeout = 0
+	maxBatchTimeout     = 10_000_000_000 // ns: 10 s
 )
 
 func defaultSettings() settings {
@@ -79,6 +89,7 @@ func defaultSettings() settings {
 		print: defaultPrint, eventEntry: defaultEventThreshold, eventExit: defaultEventExitThreshold,
 		eventMin: defaultEventMinWindows, eventMinEnd: defaultEventMinEndWindows, statsInterval: defaultStatsInterval,
 		stallTimeout: defaultStallTimeout,
+		batchSize:    defaultBatchSize, batchTimeout: defaultBatchTimeout,
 	}
 }
 
@@ -223,6 +234,24 @@ var properties = []property{
 			"pipeline's own threads, decoders and converters, keep their frame rate beside inference), all cores " +
 			"on larger ones. Set it to the number of cores for the fastest inference when nothing else needs the " +
 			"CPU (offline, blocking=true), lower to leave more to the pipeline"},
+	{id: C.XCLIP_PROP_BATCH_SIZE, name: "batch-size", nick: "Batch size", kind: propUint, min: 1,
+		max: engine.MaxBatchLimit, def: uint(defaultBatchSize),
+		blurb: "Most windows in one forward pass of the model instance that elements naming the same model, " +
+			"device, precision and model-instance-id share in a process: windows of different streams ready at " +
+			"the same moment are classified together (1: one window a pass). A stream whose window cannot be " +
+			"served in time skips its next ones (windows-skipped), as alone. Set by the element that loads the " +
+			"instance; an element sharing it with other values is warned"},
+	{id: C.XCLIP_PROP_BATCH_TIMEOUT, name: "batch-timeout", nick: "Batch timeout (ns)", kind: propUint64,
+		min: 0, max: maxBatchTimeout, def: uint64(defaultBatchTimeout),
+		blurb: "Nanoseconds a window may wait for windows of other streams to fill its pass up to batch-size " +
+			"(at most 10 s): adds up to that much latency for fuller batches; 0 (default): never wait, so that " +
+			"one stream's latency is unchanged. Set by the element that loads the instance"},
+	{id: C.XCLIP_PROP_MODEL_INSTANCE_ID, name: "model-instance-id", nick: "Model instance id", kind: propString,
+		def: "",
+		blurb: "Elements in one process that name the same model, device and precision share one loaded " +
+			"model (one copy of the weights, one label cache, batched inference), freed when the last of " +
+			"them stops; elements with different model-instance-id values get separate instances (empty, the " +
+			"default, shares)"},
 }
 
 func installProperties(klass unsafe.Pointer) {
@@ -242,7 +271,11 @@ func installProperties(klass unsafe.Pointer) {
 		case propUint:
 			gstglue.InstallUint(klass, p.id, p.name, p.nick, p.blurb, uint(p.min), uint(p.max), p.def.(uint), flags)
 		case propUint64:
-			gstglue.InstallUint64(klass, p.id, p.name, p.nick, p.blurb, 0, ^uint64(0), p.def.(uint64), flags)
+			max := ^uint64(0)
+			if p.max > 0 && p.max < 1<<63 {
+				max = uint64(p.max)
+			}
+			gstglue.InstallUint64(klass, p.id, p.name, p.nick, p.blurb, uint64(p.min), max, p.def.(uint64), flags)
 		case propDouble:
 			gstglue.InstallDouble(klass, p.id, p.name, p.nick, p.blurb, p.min, p.max, p.def.(float64), flags)
 		case propBool:
@@ -383,6 +416,12 @@ func goXclipSetProperty(obj *C.GObject, id C.guint, value *C.GValue, pname *C.ch
 		s.eventThresholds = str
 	case C.XCLIP_PROP_THREADS:
 		s.threads = gstglue.ValueUint(gv)
+	case C.XCLIP_PROP_BATCH_SIZE:
+		s.batchSize = gstglue.ValueUint(gv)
+	case C.XCLIP_PROP_BATCH_TIMEOUT:
+		s.batchTimeout = gstglue.ValueUint64(gv)
+	case C.XCLIP_PROP_MODEL_INSTANCE_ID:
+		s.instanceID = str
 	case C.XCLIP_PROP_STATS_INTERVAL:
 		s.statsInterval = gstglue.ValueDouble(gv)
 		if st != nil {
@@ -465,6 +504,12 @@ func goXclipGetProperty(obj *C.GObject, id C.guint, value *C.GValue) {
 		gstglue.SetValueDouble(gv, s.statsInterval)
 	case C.XCLIP_PROP_STALL_TIMEOUT:
 		gstglue.SetValueUint(gv, s.stallTimeout)
+	case C.XCLIP_PROP_BATCH_SIZE:
+		gstglue.SetValueUint(gv, s.batchSize)
+	case C.XCLIP_PROP_BATCH_TIMEOUT:
+		gstglue.SetValueUint64(gv, s.batchTimeout)
+	case C.XCLIP_PROP_MODEL_INSTANCE_ID:
+		gstglue.SetValueString(gv, s.instanceID)
 	case C.XCLIP_PROP_WINDOWS_SKIPPED:
 		if st != nil {
 			skipped = st.eng.Skipped()

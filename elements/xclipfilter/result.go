@@ -55,6 +55,7 @@ var (
 	cInferenceTime  = C.CString("inference-time")
 	cWindowsSkipped = C.CString("windows-skipped")
 	cFinal          = C.CString("final")
+	cBatch          = C.CString("batch")
 	cLabelsReady    = C.CString(LabelsReadyName)
 	cCount          = C.CString("count")
 	cEncodeTime     = C.CString("encode-time")
@@ -112,6 +113,7 @@ func resultStructure(r *Result) *C.GstStructure {
 	C.xclip_set_uint64(s, cStreamTime, C.guint64(r.StreamTime))
 	C.xclip_set_double(s, cInferenceTime, C.double(r.InferenceTime))
 	C.xclip_set_uint64(s, cWindowsSkipped, C.guint64(r.WindowsSkipped))
+	C.xclip_set_uint64(s, cBatch, C.guint64(r.Batch))
 	C.xclip_set_bool(s, cFinal, boolC(r.Final))
 	setString(s, cSource, r.Source)
 	return s
@@ -238,6 +240,10 @@ func parseStructure(s *C.GstStructure) (Result, error) {
 	u64(cStreamTime, &r.StreamTime)
 	u64(cWindowsSkipped, &r.WindowsSkipped)
 	r.StartRunningTime, r.StartStreamTime = ClockTimeNone, ClockTimeNone // not in the structure
+	var batch uint64
+	if u64(cBatch, &batch); batch != ClockTimeNone {
+		r.Batch = int(batch)
+	}
 	if r.Window == ClockTimeNone {
 		return r, errors.New("xclip structure without a window field")
 	}

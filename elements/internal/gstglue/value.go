@@ -36,6 +36,9 @@ func ValueUint(v unsafe.Pointer) uint { return uint(C.g_value_get_uint(gv(v))) }
 // SetValueUint stores u in v (a guint).
 func SetValueUint(v unsafe.Pointer, u uint) { C.g_value_set_uint(gv(v), C.guint(u)) }
 
+// ValueUint64 returns the guint64 in v.
+func ValueUint64(v unsafe.Pointer) uint64 { return uint64(C.g_value_get_uint64(gv(v))) }
+
 // SetValueUint64 stores u in v (a guint64).
 func SetValueUint64(v unsafe.Pointer, u uint64) { C.g_value_set_uint64(gv(v), C.guint64(u)) }
 
