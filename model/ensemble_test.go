@@ -1,15 +1,17 @@
-package model
+package model_test
 
 import (
 	"math"
 	"strings"
 	"testing"
 
+	"github.com/xclipfilter/xclipfilter/cpu"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
+	"github.com/xclipfilter/xclipfilter/model"
 )
 
 // testPixels is a deterministic window [T, 3, S, S] for c's model.
-func testPixels(c *Classifier) []float32 {
+func testPixels(c *model.Classifier) []float32 {
 	s := c.Model.Config.Vision.ImageSize
 	px := make([]float32, c.NumFrames()*3*s*s)
 	for i := range px {
@@ -21,7 +23,7 @@ func testPixels(c *Classifier) []float32 {
 // TestEnsembleOnePrompt: a label with one prompt keeps that prompt's features bit for bit (and so its
 // logits), beside a label whose prompts are averaged.
 func TestEnsembleOnePrompt(t *testing.T) {
-	c, err := NewClassifier(golden.Fixture(t, "xclip-tiny-a"), Options{})
+	c, err := model.NewClassifier(golden.Fixture(t, "xclip-tiny-a"), model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +31,7 @@ func TestEnsembleOnePrompt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := LabelSet{Names: []string{"dog", "cat", "ball"}, Prompts: [][]string{{"a dog"}, {"a video of a cat"}, {"a red ball", "a ball"}}}
+	set := model.LabelSet{Names: []string{"dog", "cat", "ball"}, Prompts: [][]string{{"a dog"}, {"a video of a cat"}, {"a red ball", "a ball"}}}
 	got, err := c.EncodeLabelSet(set)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +50,7 @@ func TestEnsembleOnePrompt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	two := &Tensor{Shape: []int{2, p}, Data: got.Data[:2*p]}
+	two := &model.Tensor{Shape: []int{2, p}, Data: got.Data[:2*p]}
 	logits, err := c.Classify(px, two)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +65,7 @@ func TestEnsembleOnePrompt(t *testing.T) {
 // TestEnsembleTwoPrompts: several prompts give mean‖f_i‖ · u/‖u‖ with u the mean of the normalised
 // features, computed here independently in float64 from each prompt's own encoding.
 func TestEnsembleTwoPrompts(t *testing.T) {
-	c, err := NewClassifier(golden.Fixture(t, "xclip-tiny-a"), Options{})
+	c, err := model.NewClassifier(golden.Fixture(t, "xclip-tiny-a"), model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +101,7 @@ func TestEnsembleTwoPrompts(t *testing.T) {
 			}
 		}
 		nm := norm(mean)
-		got, err := c.EncodeLabelSet(LabelSet{Names: []string{"a fall"}, Prompts: [][]string{prompts[:n]}})
+		got, err := c.EncodeLabelSet(model.LabelSet{Names: []string{"a fall"}, Prompts: [][]string{prompts[:n]}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,7 +118,7 @@ func TestEnsembleTwoPrompts(t *testing.T) {
 // generator adds alpha·generator(text, video) to unnormalised text features, so the same direction
 // at another norm gives other logits. A unit-norm average would shift every ensembled label.
 func TestEnsembleNormMatters(t *testing.T) {
-	c, err := NewClassifier(golden.Fixture(t, "xclip-tiny-a"), Options{})
+	c, err := model.NewClassifier(golden.Fixture(t, "xclip-tiny-a"), model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +127,7 @@ func TestEnsembleNormMatters(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := c.Model.Config.ProjectionDim
-	unit := NewTensor(2, p)
+	unit := model.NewTensor(2, p)
 	for i := range 2 {
 		n := l2(f.Data[i*p : (i+1)*p])
 		if math.Abs(n-1) < 0.1 {
@@ -151,7 +153,7 @@ func TestEnsembleNormMatters(t *testing.T) {
 }
 
 func TestEnsemblePromptsShapes(t *testing.T) {
-	f := NewTensor(3, 2)
+	f := model.NewTensor(3, 2)
 	for _, c := range []struct {
 		counts []int
 		want   string
@@ -159,13 +161,22 @@ func TestEnsemblePromptsShapes(t *testing.T) {
 		{[]int{1, 1}, "2 prompts counted, 3 rows"},
 		{[]int{3, 0}, "label 2 has 0 prompts"},
 	} {
-		if _, err := EnsemblePrompts(f, c.counts); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := model.EnsemblePrompts(f, c.counts); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("counts %v: %v", c.counts, err)
 		}
 	}
-	c := &Classifier{}
-	if _, err := c.EncodeLabelSet(LabelSet{Names: []string{"a"}, Prompts: [][]string{{}}}); err == nil ||
+	c := &model.Classifier{}
+	if _, err := c.EncodeLabelSet(model.LabelSet{Names: []string{"a"}, Prompts: [][]string{{}}}); err == nil ||
 		!strings.Contains(err.Error(), `label 1 "a" has no prompt`) {
 		t.Errorf("no prompt: %v", err)
 	}
+}
+
+// l2 is the Euclidean norm of f, in float64.
+func l2(f []float32) float64 {
+	var s float64
+	for _, v := range f {
+		s += float64(v) * float64(v)
+	}
+	return math.Sqrt(s)
 }
