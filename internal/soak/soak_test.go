@@ -165,7 +165,7 @@ type rssSample struct {
 
 // TestSoak runs a live 320x240 30 fps source through xclipfilter and xclipmetapublish (MQTT) to a
 // broker killed every restartEvery for brokerDown, for XCLIP_SOAK (default 40 s), and checks that
-// publishing resumes after every restart, that nothing fails, and that RSS and buffer lateness stay
+// results reach a subscriber again after every restart, that nothing fails, and that RSS and buffer lateness stay
 // flat between warm-up and the end. It prints the report table.
 func TestSoak(t *testing.T) {
 	c := config(t)
@@ -203,15 +203,16 @@ func TestSoak(t *testing.T) {
 	}
 	defer p.SetState(gst.StateNull)
 	var (
-		up           = true
-		phaseStart   = start
-		pubAtRestart uint64
-		resumed      = true // publishing has resumed since the last restart (or there was none)
-		warmEnd      time.Time
-		end          time.Time
-		lastRSS      time.Time
-		eosSent      bool
-		failed       string
+		up            = true
+		phaseStart    = start
+		recvAtRestart int
+		resumed       = true // the subscriber has received a result since the last restart (or there was none)
+		firstAt       time.Time
+		warmEnd       time.Time
+		end           time.Time
+		lastRSS       time.Time
+		eosSent       bool
+		failed        string
 	)
 	for failed == "" {
 		msg := bus.TimedPopFiltered(gst.ClockTime(50*time.Millisecond),
@@ -236,21 +237,27 @@ func TestSoak(t *testing.T) {
 			lastRSS = now
 		}
 		published := counter(t, p, "pub", "published")
+		if firstAt.IsZero() && published > 0 {
+			firstAt = now
+			t.Logf("first result published %v after PLAYING", now.Sub(start).Round(100*time.Millisecond))
+		}
 		if warmEnd.IsZero() {
 			switch {
 			case published > 0 && now.Sub(start) >= c.warmup:
 				warmEnd = now
 				end = warmEnd.Add(c.duration - c.warmup)
-				t.Logf("warm-up over after %v (first result published), RSS %.1f MB", now.Sub(start).Round(time.Second),
+				t.Logf("warm-up over after %v, RSS %.1f MB", now.Sub(start).Round(time.Second),
 					float64(rss[len(rss)-1].rss)/(1<<20))
 			case published == 0 && now.Sub(start) > firstResultMax:
 				failed = fmt.Sprintf("no result published within %v of the start", firstResultMax)
 			}
 		}
-		if !resumed && published > pubAtRestart {
+		received := sub.received()
+		if !resumed && received > recvAtRestart {
 			resumed = true
 			rep.Survived++
-			t.Logf("restart %d survived: publishing resumed %v after it", rep.BrokerRestarts, now.Sub(phaseStart).Round(100*time.Millisecond))
+			t.Logf("restart %d survived: results reached the subscriber again %v after it", rep.BrokerRestarts,
+				now.Sub(phaseStart).Round(100*time.Millisecond))
 		}
 		switch {
 		case eosSent:
@@ -262,14 +269,15 @@ func TestSoak(t *testing.T) {
 			p.SendEvent(gst.NewEOSEvent())
 			eosSent = true
 		case up && !resumed && now.Sub(phaseStart) > resumeTimeout:
-			failed = fmt.Sprintf("nothing published within %v of broker restart %d", resumeTimeout, rep.BrokerRestarts)
-		case up && resumed && published > 0 && now.Sub(phaseStart) >= c.restartEvery:
+			failed = fmt.Sprintf("no result reached the subscriber within %v of broker restart %d (published %d)",
+				resumeTimeout, rep.BrokerRestarts, published)
+		case up && resumed && received > 0 && now.Sub(phaseStart) >= c.restartEvery:
 			b.stop()
 			up, phaseStart = false, now
 		case !up && now.Sub(phaseStart) >= brokerDown:
 			b.start()
 			rep.BrokerRestarts++
-			up, phaseStart, resumed, pubAtRestart = true, now, false, counter(t, p, "pub", "published")
+			up, phaseStart, resumed, recvAtRestart = true, now, false, sub.received()
 		}
 		if msg != nil && msg.Type() == gst.MessageEOS {
 			if !eosSent {
