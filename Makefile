@@ -14,7 +14,7 @@ BIN         ?= bin
 XCLIP_GOLDEN ?= $(wildcard $(abspath ../shared/golden))
 export XCLIP_GOLDEN
 
-.PHONY: all setup build plugin run test test-short vet fuzz bench bench-streams clean install uninstall
+.PHONY: all setup build plugin run test test-short vet fuzz bench bench-streams clean install uninstall soak
 
 all: build
 
@@ -110,6 +110,18 @@ bench-model:
 # On a GPU: make plugin-cuda && PLUGIN_DIR=bin/cuda DEVICE=cuda BATCH_SIZE=16 scripts/bench-streams.sh
 bench-streams: plugin
 	PLUGIN_DIR=$(abspath $(BIN)) scripts/bench-streams.sh
+
+# The soak (internal/soak): a live source through xclipfilter and xclipmetapublish to a mosquitto broker
+# killed and restarted every minute, for DURATION (default 10m), with the base-patch32-sized formula
+# checkpoint when XCLIP_GOLDEN is there (else the tiny one; SOAK_MODEL=DIR picks a checkpoint). Prints
+# results published, dropped and skipped, broker restarts survived, RSS after warm-up and at the end, and
+# buffer lateness p99 in the first and last third, and fails when either grows. `go test ./...` runs the
+# same test for 40 s.
+DURATION   ?= 10m
+SOAK_MODEL ?=
+soak: setup
+	XCLIP_SOAK=$(DURATION) $(if $(SOAK_MODEL),XCLIP_SOAK_MODEL=$(SOAK_MODEL)) \
+		$(GO) test ./internal/soak -run 'TestSoak$$' -count=1 -v -timeout 0
 
 clean:
 	rm -rf $(BIN)
