@@ -97,11 +97,16 @@ func runStreams(m *model.Model, text *model.Tensor, n, perStream int, cfg engine
 		LatencyP50MS: make([]float64, n), LatencyP95MS: make([]float64, n), StreamWindows: make([]int, n),
 		Skipped: make([]uint64, n)}
 	lat := make([][]float64, n)
+	// One label per row of the pre-encoded text features, which EncodeLabels hands out as they are.
+	names := make([]string, text.Shape[0])
+	for i := range names {
+		names[i] = fmt.Sprintf("label %d", i+1)
+	}
 	var mu sync.Mutex
 	engines := make([]*engine.Engine, n)
 	for s := range n {
 		ecfg := engine.Config{FrameInterval: 1, WindowStride: t, Blocking: fps == 0, Scheduler: sched}
-		e, err := engine.New(bm, ecfg, []string{"label"}, func(r engine.Result) {
+		e, err := engine.New(bm, ecfg, names, func(r engine.Result) {
 			if r.Err != nil {
 				return
 			}
