@@ -250,6 +250,7 @@ type doc struct {
 	StreamTime     *uint64   `json:"stream-time"`
 	InferenceTime  float64   `json:"inference-time"`
 	WindowsSkipped uint64    `json:"windows-skipped"`
+	Batch          int       `json:"batch"`
 	Final          bool      `json:"final"`
 }
 
@@ -291,7 +292,7 @@ func checkDoc(t testing.TB, d doc, r xclipfilter.Result, source string, since, u
 		!eq(d.Logits, r.Logits) || !eq(d.Scores, r.Scores) || d.TopLabel != r.TopLabel || d.TopScore != r.TopScore ||
 		!eqs(d.TopLabels, r.TopLabels) || !eq(d.TopScores, r.TopScores) || !tm(d.WindowStart, r.WindowStart) ||
 		!tm(d.WindowEnd, r.WindowEnd) || !tm(d.RunningTime, r.RunningTime) || !tm(d.StreamTime, r.StreamTime) ||
-		d.InferenceTime != r.InferenceTime || d.WindowsSkipped != r.WindowsSkipped || d.Final != r.Final {
+		d.InferenceTime != r.InferenceTime || d.WindowsSkipped != r.WindowsSkipped || d.Batch != r.Batch || d.Final != r.Final {
 		t.Errorf("document %+v\ndoes not match the bus result %+v", d, r)
 	}
 	ts, err := time.Parse(time.RFC3339Nano, d.Timestamp)
