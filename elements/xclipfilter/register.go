@@ -24,19 +24,12 @@ const (
 	Version     = "0.1.0"
 )
 
-var (
-	typeOnce sync.Once
-	gtype    glib.Type
-)
-
-// elementType registers the GstXClipFilter type once per process.
-func elementType() glib.Type {
-	typeOnce.Do(func() {
-		C.xclip_debug_init()
-		gtype = glib.RegisterGoType("GstXClipFilter", &filter{}, base.ExtendsBaseTransform)
-	})
-	return gtype
-}
+// elementType registers the GstXClipFilter type once per process (GLib refuses a second
+// registration of the same type name).
+var elementType = sync.OnceValue(func() glib.Type {
+	C.xclip_debug_init()
+	return glib.RegisterGoType("GstXClipFilter", &filter{}, base.ExtendsBaseTransform)
+})
 
 // Register registers the xclipfilter element with plugin (the plugin's init function, or
 // gst_plugin_register_static's).
@@ -44,40 +37,20 @@ func Register(plugin *gst.Plugin) bool {
 	return gstglue.RegisterElement(plugin, ElementName, func() uintptr { return uintptr(elementType()) })
 }
 
-// Plugin describes the xclip plugin; plugin/ exports it from libgstxclip.so.
+// Plugin describes the xclip plugin; plugin/ exports it from libgstxclip.so. 2026-11-27 is the
+// release date of version 0.1.0.
 func Plugin() *gst.PluginMetadata {
-	return &gst.PluginMetadata{
-		MajorVersion: gst.VersionMajor,
-		MinorVersion: gst.VersionMinor,
-		Name:         PluginName,
-		Description:  "Zero-shot video classification with X-CLIP",
-		Version:      Version,
-		License:      gst.LicenseMIT,
-		Source:       "xclipfilter",
-		Package:      "xclipfilter",
-		Origin:       "https://github.com/xclipfilter/xclipfilter",
-		ReleaseDate:  "2026-11-27", // of version 0.1.0
-		Init:         Register,
-	}
+	return gstglue.PluginMetadata(PluginName, "Zero-shot video classification with X-CLIP", Version, "2026-11-27", Register)
 }
-
-var (
-	staticOnce sync.Once
-	staticErr  error
-)
 
 // RegisterStatic registers the xclip plugin, and with it the xclipfilter element, inside the running
 // application (gst_plugin_register_static), so that gst.NewElement("xclipfilter") and
 // gst.NewPipelineFromString find it. Call gst.Init first. Do not also load libgstxclip.so into the
 // same process: each carries its own Go runtime and both would register xclipfilter.
-func RegisterStatic() error {
-	staticOnce.Do(func() {
-		if !gst.RegisterPlugin(Plugin(), Register) {
-			staticErr = errors.New("xclipfilter: gst_plugin_register_static failed (was gst.Init called?)")
-		}
-	})
-	return staticErr
-}
+// Calls after the first return the first call's error.
+func RegisterStatic() error { return registerStatic() }
+
+var registerStatic = gstglue.StaticRegistration(ElementName, Plugin)
 
 // SetResultCallback makes a statically registered xclipfilter element call cb with every window's
 // result (nil removes it). cb runs on the element's inference goroutine, or on the streaming thread for

@@ -7,7 +7,6 @@ package xclipmetapublish
 import "C"
 
 import (
-	"errors"
 	"sync"
 	"unsafe"
 
@@ -21,19 +20,12 @@ import (
 // ElementName is the factory name.
 const ElementName = "xclipmetapublish"
 
-var (
-	typeOnce sync.Once
-	gtype    glib.Type
-)
-
-// elementType registers the GstXClipMetaPublish type once per process.
-func elementType() glib.Type {
-	typeOnce.Do(func() {
-		C.xmp_debug_init()
-		gtype = glib.RegisterGoType("GstXClipMetaPublish", &element{}, base.ExtendsBaseTransform)
-	})
-	return gtype
-}
+// elementType registers the GstXClipMetaPublish type once per process (GLib refuses a second
+// registration of the same type name).
+var elementType = sync.OnceValue(func() glib.Type {
+	C.xmp_debug_init()
+	return glib.RegisterGoType("GstXClipMetaPublish", &element{}, base.ExtendsBaseTransform)
+})
 
 // elementOf returns the Go half of an xclipmetapublish instance.
 func elementOf(obj unsafe.Pointer) *element {
@@ -50,35 +42,14 @@ func Register(plugin *gst.Plugin) bool {
 // staticPlugin describes the plugin RegisterStatic registers: xclipmetapublish alone, under its own
 // plugin name, so that it sits beside xclipfilter.RegisterStatic's "xclip".
 func staticPlugin() *gst.PluginMetadata {
-	return &gst.PluginMetadata{
-		MajorVersion: gst.VersionMajor,
-		MinorVersion: gst.VersionMinor,
-		Name:         ElementName,
-		Description:  "Publishing xclipfilter results to MQTT or a file",
-		Version:      "0.1.0",
-		License:      gst.LicenseMIT,
-		Source:       "xclipfilter",
-		Package:      "xclipfilter",
-		Origin:       "https://github.com/xclipfilter/xclipfilter",
-		ReleaseDate:  "2026-12-02",
-		Init:         Register,
-	}
+	return gstglue.PluginMetadata(ElementName, "Publishing xclipfilter results to MQTT or a file", "0.1.0", "2026-12-02", Register)
 }
-
-var (
-	staticOnce sync.Once
-	staticErr  error
-)
 
 // RegisterStatic registers xclipmetapublish inside the running application
 // (gst_plugin_register_static), so that gst.NewElement and gst.NewPipelineFromString find it; call it
 // beside xclipfilter.RegisterStatic, after gst.Init. Do not also load libgstxclip.so into the same
 // process.
-func RegisterStatic() error {
-	staticOnce.Do(func() {
-		if !gst.RegisterPlugin(staticPlugin(), Register) {
-			staticErr = errors.New("xclipmetapublish: gst_plugin_register_static failed (was gst.Init called?)")
-		}
-	})
-	return staticErr
-}
+// Calls after the first return the first call's error.
+func RegisterStatic() error { return registerStatic() }
+
+var registerStatic = gstglue.StaticRegistration(ElementName, staticPlugin)

@@ -7,7 +7,6 @@ package xclipoverlay
 import "C"
 
 import (
-	"errors"
 	"sync"
 	"unsafe"
 
@@ -21,19 +20,12 @@ import (
 // ElementName is the factory name.
 const ElementName = "xclipoverlay"
 
-var (
-	typeOnce sync.Once
-	gtype    glib.Type
-)
-
-// elementType registers the GstXClipOverlay type once per process.
-func elementType() glib.Type {
-	typeOnce.Do(func() {
-		C.xov_debug_init()
-		gtype = glib.RegisterGoType("GstXClipOverlay", &element{}, base.ExtendsBaseTransform)
-	})
-	return gtype
-}
+// elementType registers the GstXClipOverlay type once per process (GLib refuses a second
+// registration of the same type name).
+var elementType = sync.OnceValue(func() glib.Type {
+	C.xov_debug_init()
+	return glib.RegisterGoType("GstXClipOverlay", &element{}, base.ExtendsBaseTransform)
+})
 
 // elementOf returns the Go half of an xclipoverlay instance.
 func elementOf(obj unsafe.Pointer) *element {
@@ -50,34 +42,13 @@ func Register(plugin *gst.Plugin) bool {
 // staticPlugin describes the plugin RegisterStatic registers: xclipoverlay alone, under its own
 // plugin name, so that it sits beside xclipfilter.RegisterStatic's "xclip".
 func staticPlugin() *gst.PluginMetadata {
-	return &gst.PluginMetadata{
-		MajorVersion: gst.VersionMajor,
-		MinorVersion: gst.VersionMinor,
-		Name:         ElementName,
-		Description:  "Drawing xclipfilter results onto video",
-		Version:      "0.1.0",
-		License:      gst.LicenseMIT,
-		Source:       "xclipfilter",
-		Package:      "xclipfilter",
-		Origin:       "https://github.com/xclipfilter/xclipfilter",
-		ReleaseDate:  "2026-12-02",
-		Init:         Register,
-	}
+	return gstglue.PluginMetadata(ElementName, "Drawing xclipfilter results onto video", "0.1.0", "2026-12-02", Register)
 }
-
-var (
-	staticOnce sync.Once
-	staticErr  error
-)
 
 // RegisterStatic registers xclipoverlay inside the running application (gst_plugin_register_static),
 // so that gst.NewElement and gst.NewPipelineFromString find it; call it beside
 // xclipfilter.RegisterStatic, after gst.Init. Do not also load libgstxclip.so into the same process.
-func RegisterStatic() error {
-	staticOnce.Do(func() {
-		if !gst.RegisterPlugin(staticPlugin(), Register) {
-			staticErr = errors.New("xclipoverlay: gst_plugin_register_static failed (was gst.Init called?)")
-		}
-	})
-	return staticErr
-}
+// Calls after the first return the first call's error.
+func RegisterStatic() error { return registerStatic() }
+
+var registerStatic = gstglue.StaticRegistration(ElementName, staticPlugin)
