@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xclipfilter/xclipfilter/internal/mqtttest"
 )
 
 var pluginBuild struct {
@@ -89,23 +91,23 @@ func TestLaunch(t *testing.T) {
 			}
 		}
 	}
-	b := newBroker(t)
-	sub := subscribe(t, b.addr(), "fleet/#")
+	b := mqtttest.NewBroker(t)
+	sub := mqtttest.Subscribe(t, b.Addr(), "fleet/#", true)
 	lines := filepath.Join(t.TempDir(), "results.jsonl")
 	out, err := gstTool(t, "gst-launch-1.0", "videotestsrc", "num-buffers=10", "!", "video/x-raw,width=64,height=48", "!",
 		"xclipfilter", "model="+dir, "labels=a ball;a dog", "frame-interval=1", "blocking=true",
 		"event-threshold=1", "event-exit-threshold=1", "!", // no label events: only results are counted
-		"xclipmetapublish", "method=mqtt", "address="+b.addr(), "topic=fleet/{source}", "source=door", "!",
+		"xclipmetapublish", "method=mqtt", "address="+b.Addr(), "topic=fleet/{source}", "source=door", "!",
 		"xclipmetapublish", "file-path="+lines, "!", "fakesink")
 	if err != nil {
 		t.Fatalf("gst-launch-1.0: %v\n%s", err, out)
 	}
-	if !waitFor(30*time.Second, func() bool { return sub.count() >= 4 }) {
-		t.Fatalf("the subscriber got %d messages, want 4\n%s", sub.count(), out)
+	if !waitFor(30*time.Second, func() bool { return sub.Count() >= 4 }) {
+		t.Fatalf("the subscriber got %d messages, want 4\n%s", sub.Count(), out)
 	}
-	for _, m := range sub.messages() {
-		if d := decode(t, m.payload); m.topic != "fleet/door" || d.Source != "door" || len(d.Scores) != 2 {
-			t.Errorf("message on %s: %s", m.topic, m.payload)
+	for _, m := range sub.Messages() {
+		if d := decode(t, m.Payload); m.Topic != "fleet/door" || d.Source != "door" || len(d.Scores) != 2 {
+			t.Errorf("message on %s: %s", m.Topic, m.Payload)
 		}
 	}
 	f, err := os.ReadFile(lines)

@@ -3,17 +3,12 @@ package xclipmetapublish
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/go-gst/go-gst/gst"
 
 	"github.com/xclipfilter/xclipfilter/elements/xclipfilter"
@@ -55,169 +50,6 @@ func TestMain(m *testing.M) {
 const noLabelEvents = "event-threshold=1 event-exit-threshold=1"
 
 func tinyA(t testing.TB) string { return golden.Dir(t, "xclip-tiny-a") }
-
-// freePort returns a TCP port nothing listens on (at the moment of the call).
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// broker is a mosquitto process on 127.0.0.1, started and killed by the test.
-type broker struct {
-	t    testing.TB
-	port int
-	conf string
-	log  string
-	cmd  *exec.Cmd
-}
-
-func (b *broker) addr() string { return fmt.Sprintf("127.0.0.1:%d", b.port) }
-
-// newBroker writes a configuration for a free port and starts mosquitto; the test's cleanup kills it.
-func newBroker(t testing.TB) *broker {
-	t.Helper()
-	return newBrokerOn(t, freePort(t))
-}
-
-// newBrokerOn starts mosquitto on port.
-func newBrokerOn(t testing.TB, port int) *broker {
-	t.Helper()
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		if bin, err = exec.LookPath("/usr/sbin/mosquitto"); err != nil {
-			t.Fatal("mosquitto is not installed (apt-get install mosquitto mosquitto-clients)")
-		}
-	}
-	dir := t.TempDir()
-	b := &broker{t: t, port: port, conf: filepath.Join(dir, "mosquitto.conf"), log: filepath.Join(dir, "mosquitto.log")}
-	conf := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n", b.port)
-	if err := os.WriteFile(b.conf, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	b.start(bin)
-	t.Cleanup(b.stop)
-	return b
-}
-
-func (b *broker) start(bin string) {
-	b.t.Helper()
-	if bin == "" {
-		bin = b.cmd.Path
-	}
-	logf, err := os.OpenFile(b.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer logf.Close()
-	cmd := exec.Command(bin, "-c", b.conf)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		b.t.Fatalf("starting mosquitto: %v", err)
-	}
-	b.cmd = cmd
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", b.addr(), time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			out, _ := os.ReadFile(b.log)
-			b.t.Fatalf("mosquitto does not listen on %s after 20 s: %v\n%s", b.addr(), err, out)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// restart starts the broker again on the same port.
-func (b *broker) restart() { b.t.Helper(); b.start("") }
-
-// stop kills the broker (SIGKILL: as abrupt as a crash) and waits for it.
-func (b *broker) stop() {
-	if b.cmd == nil || b.cmd.Process == nil {
-		return
-	}
-	_ = b.cmd.Process.Signal(syscall.SIGKILL)
-	_ = b.cmd.Wait()
-	b.cmd.Process = nil
-}
-
-// subscriber collects the messages of a topic filter with paho, resubscribing after reconnecting.
-type subscriber struct {
-	client mqtt.Client
-	mu     sync.Mutex
-	msgs   []received
-	probed bool // a probe (payload probe-...) came back: the subscription is in place
-}
-
-type received struct {
-	topic   string
-	payload []byte
-}
-
-func subscribe(t testing.TB, addr, filter string) *subscriber {
-	t.Helper()
-	s := &subscriber{}
-	opts := mqtt.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(fmt.Sprintf("test-sub-%d", time.Now().UnixNano())).
-		SetCleanSession(true).SetAutoReconnect(true).SetMaxReconnectInterval(500 * time.Millisecond).
-		SetConnectTimeout(5 * time.Second).SetOrderMatters(true)
-	opts.SetOnConnectHandler(func(c mqtt.Client) {
-		c.Subscribe(filter, 1, func(_ mqtt.Client, m mqtt.Message) {
-			s.mu.Lock()
-			if strings.HasPrefix(string(m.Payload()), "probe-") {
-				s.probed = true
-			} else {
-				s.msgs = append(s.msgs, received{m.Topic(), append([]byte(nil), m.Payload()...)})
-			}
-			s.mu.Unlock()
-		}).WaitTimeout(10 * time.Second)
-	})
-	s.client = mqtt.NewClient(opts)
-	if tok := s.client.Connect(); !tok.WaitTimeout(20*time.Second) || tok.Error() != nil {
-		t.Fatalf("test subscriber cannot connect to %s: %v", addr, tok.Error())
-	}
-	// The subscription is made by the connect handler: wait until the broker confirms it by
-	// delivering a probe.
-	probe := fmt.Sprintf("probe-%d", time.Now().UnixNano())
-	probeTopic := strings.TrimSuffix(strings.TrimSuffix(filter, "#"), "/") + "/" + probe
-	if !strings.HasSuffix(filter, "#") {
-		probeTopic = filter
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for !s.hasProbe() {
-		if time.Now().After(deadline) {
-			t.Fatalf("the test subscriber does not receive %s", filter)
-		}
-		s.client.Publish(probeTopic, 1, false, probe).WaitTimeout(time.Second)
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Cleanup(func() { s.client.Disconnect(0) })
-	return s
-}
-
-func (s *subscriber) hasProbe() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.probed
-}
-
-func (s *subscriber) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.msgs)
-}
-
-func (s *subscriber) messages() []received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]received(nil), s.msgs...)
-}
 
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(timeout time.Duration, cond func() bool) bool {

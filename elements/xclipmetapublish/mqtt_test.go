@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/go-gst/go-gst/gst"
+
+	"github.com/xclipfilter/xclipfilter/internal/mqtttest"
 )
 
 // liveDesc is a live 30 fps source classified by the tiny checkpoint (3 frames a window: about 10
@@ -21,11 +23,11 @@ func liveDesc(dir, addr, extra string) string {
 // the bus message, on the topic with {source} substituted, and is counted as published.
 func TestMQTTResults(t *testing.T) {
 	dir := tinyA(t)
-	b := newBroker(t)
-	sub := subscribe(t, b.addr(), "xclip/#")
+	b := mqtttest.NewBroker(t)
+	sub := mqtttest.Subscribe(t, b.Addr(), "xclip/#", true)
 	desc := fmt.Sprintf(`videotestsrc num-buffers=20 pattern=ball ! video/x-raw,width=64,height=48,framerate=30/1 ! `+
 		`xclipfilter model=%s labels="a ball;a dog;nobody" frame-interval=1 blocking=true top-k=2 `+noLabelEvents+` ! `+
-		`xclipmetapublish name=pub method=mqtt address=%s topic=xclip/{source}/results source=cam1 ! fakesink`, dir, b.addr())
+		`xclipmetapublish name=pub method=mqtt address=%s topic=xclip/{source}/results source=cam1 ! fakesink`, dir, b.Addr())
 	since := time.Now()
 	r := mustPlay(t, desc, runOpts{})
 	until := time.Now()
@@ -33,19 +35,19 @@ func TestMQTTResults(t *testing.T) {
 	if n != 7 {
 		t.Fatalf("%d results on the bus, want 7", n)
 	}
-	if !waitFor(30*time.Second, func() bool { return sub.count() >= n }) {
-		t.Fatalf("the subscriber got %d messages, want %d", sub.count(), n)
+	if !waitFor(30*time.Second, func() bool { return sub.Count() >= n }) {
+		t.Fatalf("the subscriber got %d messages, want %d", sub.Count(), n)
 	}
 	time.Sleep(300 * time.Millisecond) // nothing more may come
-	msgs := sub.messages()
+	msgs := sub.Messages()
 	if len(msgs) != n {
 		t.Fatalf("the subscriber got %d messages, want %d", len(msgs), n)
 	}
 	for i, m := range msgs {
-		if m.topic != "xclip/cam1/results" {
-			t.Errorf("message %d on topic %q, want xclip/cam1/results", i, m.topic)
+		if m.Topic != "xclip/cam1/results" {
+			t.Errorf("message %d on topic %q, want xclip/cam1/results", i, m.Topic)
 		}
-		d := decode(t, m.payload)
+		d := decode(t, m.Payload)
 		if d.Window < 1 || d.Window > uint64(n) {
 			t.Fatalf("message %d: window %d", i, d.Window)
 		}
@@ -67,43 +69,43 @@ func TestMQTTResults(t *testing.T) {
 // restart; at the end every result is either published or dropped.
 func TestMQTTBrokerRestart(t *testing.T) {
 	dir := tinyA(t)
-	b := newBroker(t)
-	sub := subscribe(t, b.addr(), "xclip")
+	b := mqtttest.NewBroker(t)
+	sub := mqtttest.Subscribe(t, b.Addr(), "xclip", true)
 	const phaseTimeout = 60 * time.Second
 	phase := 0
 	var phaseStart, restartAt time.Time
 	var dropped0 uint64
 	var results0, count0 int
 	var resumeAfter time.Duration
-	r := play(t, liveDesc(dir, b.addr(), "max-reconnect-interval=1"), runOpts{timeout: 5 * time.Minute,
+	r := play(t, liveDesc(dir, b.Addr(), "max-reconnect-interval=1"), runOpts{timeout: 5 * time.Minute,
 		during: func(p *gst.Pipeline, r *run) bool {
 			if phaseStart.IsZero() {
 				phaseStart = time.Now()
 			}
 			if time.Since(phaseStart) > phaseTimeout {
 				t.Errorf("phase %d did not finish within %v (results %d, received %d, dropped %d)", phase, phaseTimeout,
-					len(r.results), sub.count(), counter(t, p, "pub", "dropped"))
+					len(r.results), sub.Count(), counter(t, p, "pub", "dropped"))
 				return false
 			}
 			next := func() { phase++; phaseStart = time.Now() }
 			switch phase {
 			case 0: // publishing
-				if sub.count() >= 5 {
-					b.stop()
+				if sub.Count() >= 5 {
+					b.Stop()
 					dropped0, results0 = counter(t, p, "pub", "dropped"), len(r.results)
-					t.Logf("broker killed after %d results, %d received", results0, sub.count())
+					t.Logf("broker killed after %d results, %d received", results0, sub.Count())
 					next()
 				}
 			case 1: // broker down: the stream goes on, results are dropped
 				if d := counter(t, p, "pub", "dropped"); d >= dropped0+5 && len(r.results) >= results0+5 {
 					t.Logf("while down: %d more results on the bus, %d more dropped", len(r.results)-results0, d-dropped0)
-					count0 = sub.count()
-					b.restart()
+					count0 = sub.Count()
+					b.Start()
 					restartAt = time.Now()
 					next()
 				}
 			case 2: // broker back: publishing resumes (the subscriber reconnects too)
-				if sub.count() > count0 {
+				if sub.Count() > count0 {
 					resumeAfter = time.Since(restartAt)
 					t.Logf("publishing resumed %v after the restart", resumeAfter.Round(time.Millisecond))
 					p.SendEvent(gst.NewEOSEvent())
@@ -123,21 +125,21 @@ func TestMQTTBrokerRestart(t *testing.T) {
 	}
 	lost := false
 	for _, w := range r.warnings {
-		lost = lost || strings.Contains(w, "lost the connection to the MQTT broker at "+b.addr())
+		lost = lost || strings.Contains(w, "lost the connection to the MQTT broker at "+b.Addr())
 	}
 	if !lost {
 		t.Errorf("no warning about the lost connection: %v", r.warnings)
 	}
 	pub, drop := counter(t, r.pipeline, "pub", "published"), counter(t, r.pipeline, "pub", "dropped")
-	t.Logf("%d results: %d published, %d dropped, %d received", len(r.results), pub, drop, sub.count())
+	t.Logf("%d results: %d published, %d dropped, %d received", len(r.results), pub, drop, sub.Count())
 	if pub+drop != uint64(len(r.results)) {
 		t.Errorf("published %d + dropped %d != %d results", pub, drop, len(r.results))
 	}
-	if drop < 5 || pub < 6 || uint64(sub.count()) > pub {
-		t.Errorf("published %d, dropped %d, received %d", pub, drop, sub.count())
+	if drop < 5 || pub < 6 || uint64(sub.Count()) > pub {
+		t.Errorf("published %d, dropped %d, received %d", pub, drop, sub.Count())
 	}
-	for _, m := range sub.messages() {
-		decode(t, m.payload)
+	for _, m := range sub.Messages() {
+		decode(t, m.Payload)
 	}
 }
 
@@ -146,7 +148,7 @@ func TestMQTTBrokerRestart(t *testing.T) {
 // max-reconnect-interval; max-connect-attempts=0 starts at once, drops results, and publishes once the
 // broker comes up.
 func TestMQTTUnreachableAtStart(t *testing.T) {
-	port := freePort(t)
+	port := mqtttest.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	for _, c := range []struct {
 		props    string
@@ -184,8 +186,8 @@ func TestMQTTUnreachableAtStart(t *testing.T) {
 	}
 
 	dir := tinyA(t)
-	var b *broker
-	var sub *subscriber
+	var b *mqtttest.Broker
+	var sub *mqtttest.Subscriber
 	var droppedBefore uint64
 	eosSent := false
 	started := time.Now()
@@ -198,9 +200,9 @@ func TestMQTTUnreachableAtStart(t *testing.T) {
 					t.Errorf("published %d without a broker", pub)
 				}
 				droppedBefore = counter(t, p, "pub", "dropped")
-				b = newBrokerOn(t, port)
-				sub = subscribe(t, addr, "xclip")
-			case b != nil && sub.count() >= 3:
+				b = mqtttest.NewBrokerOn(t, port)
+				sub = mqtttest.Subscribe(t, addr, "xclip", true)
+			case b != nil && sub.Count() >= 3:
 				p.SendEvent(gst.NewEOSEvent())
 				eosSent = true
 			case time.Since(started) > 2*time.Minute:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xclipfilter/xclipfilter/elements/xclipfilter"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
+	"github.com/xclipfilter/xclipfilter/internal/mqtttest"
 )
 
 // Environment of the soak.
@@ -169,13 +170,13 @@ type rssSample struct {
 // flat between warm-up and the end. It prints the report table.
 func TestSoak(t *testing.T) {
 	c := config(t)
-	b := newBroker(t)
+	b := mqtttest.NewBroker(t)
 	const topic = "soak/results"
-	sub := subscribe(t, b.addr(), topic)
+	sub := mqtttest.Subscribe(t, b.Addr(), topic, false)
 	desc := fmt.Sprintf(`videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! `+
 		`videoconvert ! xclipfilter name=clf model="%s" labels="%s" stats-interval=5 source=soak ! `+
 		`xclipmetapublish name=pub method=mqtt address=%s topic=%s max-reconnect-interval=1 ! fakesink name=sink sync=true`,
-		c.model, labels, b.addr(), topic)
+		c.model, labels, b.Addr(), topic)
 	t.Logf("soak of %v, broker killed every %v for %v, warm-up %v: %s", c.duration, c.restartEvery, brokerDown, c.warmup, desc)
 	p, err := gst.NewPipelineFromString(desc)
 	if err != nil {
@@ -252,7 +253,7 @@ func TestSoak(t *testing.T) {
 				failed = fmt.Sprintf("no result published within %v of the start", firstResultMax)
 			}
 		}
-		received := sub.received()
+		received := sub.Count()
 		if !resumed && received > recvAtRestart {
 			resumed = true
 			rep.Survived++
@@ -272,12 +273,12 @@ func TestSoak(t *testing.T) {
 			failed = fmt.Sprintf("no result reached the subscriber within %v of broker restart %d (published %d)",
 				resumeTimeout, rep.BrokerRestarts, published)
 		case up && resumed && received > 0 && now.Sub(phaseStart) >= c.restartEvery:
-			b.stop()
+			b.Stop()
 			up, phaseStart = false, now
 		case !up && now.Sub(phaseStart) >= brokerDown:
-			b.start()
+			b.Start()
 			rep.BrokerRestarts++
-			up, phaseStart, resumed, recvAtRestart = true, now, false, sub.received()
+			up, phaseStart, resumed, recvAtRestart = true, now, false, sub.Count()
 		}
 		if msg != nil && msg.Type() == gst.MessageEOS {
 			if !eosSent {
@@ -302,10 +303,10 @@ func TestSoak(t *testing.T) {
 	}
 	// The subscriber gets what was published while it was connected: wait for it to catch up.
 	deadline := time.Now().Add(10 * time.Second)
-	for uint64(sub.received()) < rep.Published && time.Now().Before(deadline) {
+	for uint64(sub.Count()) < rep.Published && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
 	}
-	rep.Received = sub.received()
+	rep.Received = sub.Count()
 	rep.InferenceP50, rep.InferenceP95 = stats.InferenceP50, stats.InferenceP95
 	for _, s := range rss {
 		if !s.at.Before(warmEnd) {
