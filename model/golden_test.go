@@ -9,6 +9,7 @@ import (
 	"github.com/xclipfilter/xclipfilter/internal/formula"
 	"github.com/xclipfilter/xclipfilter/internal/golden"
 	"github.com/xclipfilter/xclipfilter/model"
+	"github.com/xclipfilter/xclipfilter/model/backendtest"
 	"github.com/xclipfilter/xclipfilter/model/safetensors"
 )
 
@@ -92,7 +93,7 @@ func peerOutputs(t *testing.T, m *model.Model, g *safetensors.File, pixels []flo
 	clear(seen)
 	two := &model.Tensor{Shape: []int{2, p}, Data: text.Data[:2*p]}
 	lossLogits := classifyAll(t, m, pixels, videos, two)
-	loss, err := contrastiveLoss(lossLogits, videos)
+	loss, err := backendtest.ContrastiveLoss(lossLogits, videos)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,7 +63,7 @@ func Parity(m *model.Model, dir string, reduced bool) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	loss, err := contrastiveLoss(lossLogits, videos)
+	loss, err := ContrastiveLoss(lossLogits, videos)
 	if err != nil {
 		return nil, err
 	}
@@ -250,10 +250,11 @@ func classifyAll(m *model.Model, pixels []float32, videos int, text *model.Tenso
 	return out, nil
 }
 
-// contrastiveLoss is X-CLIP's training loss (the peer's return_loss=True) for a square
+// ContrastiveLoss is X-CLIP's training loss (the peer's return_loss=True) for a square
 // logits_per_video [n, n] whose i-th video goes with the i-th label: the mean of the cross-entropies
-// over rows (videos) and over columns (labels). Inference never needs it; the golden files hold it.
-func contrastiveLoss(logits []float32, n int) (float32, error) {
+// over rows (videos) and over columns (labels). Inference never needs it; the golden files hold it,
+// and model's golden tests and every backend's parity check compare against them with this one.
+func ContrastiveLoss(logits []float32, n int) (float32, error) {
 	if len(logits) != n*n {
 		return 0, fmt.Errorf("contrastive loss needs square logits, got %d values for %d videos", len(logits), n)
 	}
