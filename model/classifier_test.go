@@ -12,7 +12,7 @@ import (
 // TestEncodeLabelsBoundedCache: with a cache smaller than the label set, every label's features are
 // still those of a fresh encoding, and the cache never grows past its bound.
 func TestEncodeLabelsBoundedCache(t *testing.T) {
-	dir := golden.Dir(t, "xclip-tiny-a")
+	dir := golden.Checkpoint(t, "xclip-tiny-a")
 	c, err := model.NewClassifier(dir, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)

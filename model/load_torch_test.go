@@ -70,7 +70,7 @@ func sameOutputs(t *testing.T, src string, got, want *model.Model) {
 }
 
 func TestLoadPytorchBin(t *testing.T) {
-	src := golden.Dir(t, "xclip-tiny-b")
+	src := golden.Checkpoint(t, "xclip-tiny-b")
 	want, err := model.Load(src, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +88,7 @@ func TestLoadPytorchBin(t *testing.T) {
 
 // A sharded PyTorch checkpoint (pytorch_model.bin.index.json + shards) loads like a sharded safetensors one.
 func TestLoadPytorchBinShards(t *testing.T) {
-	src := golden.Dir(t, "xclip-tiny-b")
+	src := golden.Checkpoint(t, "xclip-tiny-b")
 	want, err := model.Load(src, model.Options{Backend: cpu.New(cpu.Options{})})
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +150,7 @@ func TestLoadPytorchBinShards(t *testing.T) {
 
 // A pytorch_model.bin that tries to run code is refused, naming the file and the global; nothing runs.
 func TestLoadPytorchBinRefusesCode(t *testing.T) {
-	src := golden.Dir(t, "xclip-tiny-b")
+	src := golden.Checkpoint(t, "xclip-tiny-b")
 	var buf bytes.Buffer
 	z := zip.NewWriter(&buf)
 	w, err := z.CreateHeader(&zip.FileHeader{Name: "archive/data.pkl", Method: zip.Store})

@@ -49,7 +49,7 @@ func TestMain(m *testing.M) {
 // labels), for the tests that count the published results.
 const noLabelEvents = "event-threshold=1 event-exit-threshold=1"
 
-func tinyA(t testing.TB) string { return golden.Dir(t, "xclip-tiny-a") }
+func tinyA(t testing.TB) string { return golden.Checkpoint(t, "xclip-tiny-a") }
 
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(timeout time.Duration, cond func() bool) bool {

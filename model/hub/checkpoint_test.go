@@ -17,7 +17,7 @@ import (
 // serveTiny publishes the golden tiny-a checkpoint as org/xclip-tiny on a fake hub.
 func serveTiny(t *testing.T) (s *hubtest.Server, folder string) {
 	t.Helper()
-	folder = golden.Dir(t, "xclip-tiny-a")
+	folder = golden.Checkpoint(t, "xclip-tiny-a")
 	files, err := hubtest.Dir(folder)
 	if err != nil {
 		t.Fatal(err)

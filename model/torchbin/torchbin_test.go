@@ -14,7 +14,7 @@ import (
 // The golden tiny-b checkpoint has the same state dict as pytorch_model.bin (torch.save) and as
 // model.safetensors: every tensor must come out bit for bit the same.
 func TestTinyBMatchesSafetensors(t *testing.T) {
-	dir := golden.Dir(t, "xclip-tiny-b")
+	dir := golden.Checkpoint(t, "xclip-tiny-b")
 	bin, err := Open(filepath.Join(dir, "pytorch_model.bin"))
 	if err != nil {
 		t.Fatal(err)
