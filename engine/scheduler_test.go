@@ -238,7 +238,9 @@ func TestSchedulerBlockingStreams(t *testing.T) {
 // TestSchedulerTimeout: with a timeout, a window waits for company up to that long, and no longer;
 // without one it never waits.
 func TestSchedulerTimeout(t *testing.T) {
-	const timeout = 300 * time.Millisecond
+	// Long enough that the second stream's window, fed right after the first's, joins its pass even on a
+	// loaded 2-core machine (CI shares it with builds).
+	const timeout = 1500 * time.Millisecond
 	fb := &fakeBatch{t: 2}
 	s, err := NewScheduler(fb, BatchConfig{MaxBatch: 2, Timeout: timeout})
 	if err != nil {
